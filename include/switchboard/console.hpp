@@ -1,0 +1,221 @@
+// switchboard/console.hpp: the operator's commands on stdin.
+//
+// A console owns one thread that waits on stdin with poll() beside a
+// wake-up pipe, so stop() can always join it, and hands each line to an
+// executor (the server's io_context): commands never block an I/O thread,
+// and an I/O thread never blocks on the terminal. End of input ends the
+// console, not the server. Output is written a whole reply at a time and
+// flushed; a closed stdout is ignored (the console ignores SIGPIPE, see
+// start()).
+//
+// Commands are words mapped to functions; add_server_commands() installs
+// PROTOCOL.md's exit/quit, list, count, kick and help, and an example adds
+// its own (the chat server's `say`).
+#pragma once
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "switchboard/client_registry.hpp"
+#include "switchboard/detail/asio_compat.hpp"
+
+namespace switchboard {
+
+class Console {
+ public:
+  // A command gets the text after its word (spaces trimmed) and returns
+  // what to print ("" for nothing; lines separated by LF, no final LF).
+  using Command = std::function<std::string(std::string_view args)>;
+
+  // Commands run on `executor`, one at a time and in the order typed (a
+  // strand of it); `input` is the descriptor to read (stdin).
+  explicit Console(const asio::any_io_executor& executor, int input = STDIN_FILENO)
+      : executor_(asio::make_strand(executor)), input_(input) {}
+
+  Console(const Console&) = delete;
+  Console& operator=(const Console&) = delete;
+  ~Console() { stop(); }
+
+  // `name` is matched without regard to case; `usage` is shown by help.
+  // Add commands before start().
+  void add(std::string name, std::string usage, Command command) {
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    commands_.insert_or_assign(std::move(name), Entry{std::move(usage), std::move(command)});
+  }
+
+  // Starts reading. Ignores SIGPIPE for the process: writing to a closed
+  // stdout must not kill a server (sockets need no such thing, Asio sends
+  // with MSG_NOSIGNAL).
+  void start() {
+    std::signal(SIGPIPE, SIG_IGN);
+    if (::pipe(wake_) != 0) throw std::system_error(errno, std::generic_category(), "console: pipe");
+    // Lines run on the executor, perhaps after this console is gone: they
+    // take their own reference to the commands.
+    frozen_ = std::make_shared<const Commands>(commands_);
+    thread_ = std::thread([this] { read_loop(); });
+  }
+
+  // Wakes and joins the reading thread. Idempotent; any thread but its own.
+  void stop() {
+    if (!thread_.joinable()) return;
+    const char byte = 0;
+    [[maybe_unused]] auto n = ::write(wake_[1], &byte, 1);
+    thread_.join();
+    ::close(wake_[0]);
+    ::close(wake_[1]);
+  }
+
+  // Runs one command line as if typed; returns what it printed. (Used by the
+  // reading thread via the executor, and by tests directly.)
+  std::string execute(std::string_view line) const { return execute(commands_, line); }
+
+  std::string help() const { return help(commands_); }
+
+  static std::string_view trim(std::string_view text) {
+    const auto first = text.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) return {};
+    const auto last = text.find_last_not_of(" \t\r");
+    return text.substr(first, last - first + 1);
+  }
+
+  // Prints `text` and a LF in one write, then flushes.
+  static void print(std::string_view text) {
+    if (text.empty()) return;
+    std::string out(text);
+    out.push_back('\n');
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+  }
+
+ private:
+  struct Entry {
+    std::string usage;
+    Command command;
+  };
+  using Commands = std::map<std::string, Entry>;
+
+  static std::string execute(const Commands& commands, std::string_view line) {
+    line = trim(line);
+    if (line.empty()) return {};
+    const auto space = line.find(' ');
+    std::string word(line.substr(0, space));
+    for (auto& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string_view args = space == std::string_view::npos ? std::string_view{} : trim(line.substr(space));
+    if (word == "help") return help(commands);
+    const auto it = commands.find(word);
+    if (it == commands.end()) return fmt::format("unknown command '{}' (try help)", word);
+    return it->second.command(args);
+  }
+
+  static std::string help(const Commands& commands) {
+    std::string text = "commands:";
+    for (const auto& [name, entry] : commands) text += "\n  " + entry.usage;
+    text += "\n  help          this list";
+    return text;
+  }
+
+  // A line longer than this is refused, never buffered without bound.
+  static constexpr std::size_t max_line = 64 * 1024;
+
+  void read_loop() {
+    std::string pending;
+    std::array<char, 4096> chunk;
+    bool overlong = false;
+    for (;;) {
+      std::array<pollfd, 2> fds{pollfd{input_, POLLIN, 0}, pollfd{wake_[0], POLLIN, 0}};
+      if (::poll(fds.data(), fds.size(), -1) < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      if (fds[1].revents != 0) return;  // stop()
+      if (fds[0].revents == 0) continue;
+      const ssize_t n = ::read(input_, chunk.data(), chunk.size());
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n <= 0) return;  // end of input: the console ends, the server goes on
+      for (char c : std::string_view(chunk.data(), static_cast<std::size_t>(n))) {
+        if (c != '\n') {
+          if (pending.size() < max_line) pending.push_back(c);
+          else overlong = true;
+          continue;
+        }
+        if (overlong) {
+          print("console: line too long, ignored");
+        } else {
+          asio::post(executor_, [commands = frozen_, line = std::move(pending)] {
+            print(execute(*commands, line));
+          });
+        }
+        pending.clear();
+        overlong = false;
+      }
+    }
+  }
+
+  asio::strand<asio::any_io_executor> executor_;
+  int input_;
+  int wake_[2] = {-1, -1};
+  Commands commands_;
+  std::shared_ptr<const Commands> frozen_;
+  std::thread thread_;
+};
+
+// Installs exit/quit, list, count and kick for `server` (a Server<H>, or
+// anything with registry() and request_stop()).
+template <class ServerLike>
+void add_server_commands(Console& console, ServerLike& server) {
+  auto stop = [&server](std::string_view) {
+    server.request_stop();
+    return std::string("shutting down");
+  };
+  console.add("exit", "exit          stop the server: BYE server-shutdown to every client", stop);
+  console.add("quit", "quit          the same as exit", stop);
+  console.add("count", "count         how many clients are connected", [&server](std::string_view) {
+    return fmt::format("active clients: {}", server.registry().count());
+  });
+  console.add("list", "list          the connected clients: id address user seconds",
+              [&server](std::string_view) {
+                const auto rows = server.registry().snapshot();
+                const auto now = std::chrono::steady_clock::now();
+                std::string text = fmt::format("{} client(s) connected", rows.size());
+                for (const auto& row : rows) {
+                  const auto seconds =
+                      std::chrono::duration_cast<std::chrono::seconds>(now - row.connected_at).count();
+                  text += fmt::format("\n{} {} {} {}s", row.id, row.address,
+                                      row.user.empty() ? "-" : row.user, seconds);
+                }
+                return text;
+              });
+  console.add("kick", "kick <id>     disconnect a client (it gets BYE kicked)",
+              [&server](std::string_view args) {
+                std::uint64_t id = 0;
+                const auto [end, ec] = std::from_chars(args.data(), args.data() + args.size(), id);
+                if (args.empty() || ec != std::errc{} || end != args.data() + args.size() || id == 0)
+                  return std::string("usage: kick <id> (a client id from list)");
+                if (!server.registry().kick(id)) return fmt::format("no client with id {}", id);
+                return fmt::format("kicked {}", id);
+              });
+}
+
+}  // namespace switchboard

@@ -1,0 +1,28 @@
+// switchboard/detail/asio_compat.hpp: one place for Asio 1.22 spellings.
+//
+// Debian 12 ships Asio 1.22, where as_tuple still lives in
+// asio::experimental; newer Asio moved it to asio::. The rest of the library
+// uses these names only, so moving to a newer Asio is a change here.
+#pragma once
+
+#ifndef ASIO_STANDALONE
+#define ASIO_STANDALONE
+#endif
+#ifndef ASIO_NO_DEPRECATED
+#define ASIO_NO_DEPRECATED
+#endif
+
+#include <asio.hpp>
+#include <asio/experimental/as_tuple.hpp>
+
+namespace switchboard::detail {
+
+using asio::experimental::as_tuple;
+
+// co_await op(..., use_nothrow) gives a tuple whose first element is the
+// error_code, for operations whose failure is an expected outcome.
+inline constexpr auto use_nothrow = as_tuple(asio::use_awaitable);
+
+using Strand = asio::strand<asio::io_context::executor_type>;
+
+}  // namespace switchboard::detail
