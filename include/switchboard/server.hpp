@@ -101,15 +101,14 @@ class Server final : private detail::SessionHost {
     for (unsigned i = 0; i < count; ++i) threads_.emplace_back([this] { run_thread(); });
   }
 
-  // Stops on SIGINT and SIGTERM. For main(): a library never takes signals
-  // on its own, so two servers in one test process never fight over them.
+  // Stops on SIGINT and SIGTERM. For main(), before start(): a library never
+  // takes signals on its own, so two servers in one test process never fight
+  // over them. Installed at once, so a signal right after [LISTENING] counts.
   void stop_on_signals() {
-    asio::post(control_, [this] {
-      if (stopping_) return;
-      signals_.emplace(control_, SIGINT, SIGTERM);
-      signals_->async_wait([this](const asio::error_code& ec, int) {
-        if (!ec) request_stop();
-      });
+    if (started_) throw std::logic_error("Server::stop_on_signals() must come before start()");
+    signals_.emplace(control_, SIGINT, SIGTERM);
+    signals_->async_wait([this](const asio::error_code& ec, int) {
+      if (!ec) request_stop();
     });
   }
 
@@ -206,7 +205,9 @@ class Server final : private detail::SessionHost {
     auto session = std::make_shared<Session>(ClientRegistry::next_id(), std::move(socket), options_,
                                               static_cast<detail::SessionHost&>(*this));
     if (stopping_ || registry_.count() >= options_.max_clients) {
-      asio::dispatch(session->strand(), [session] { session->reject(errc::server_full); });
+      asio::co_spawn(
+          session->strand(), [session] { return session->reject(errc::server_full); },
+          [session](std::exception_ptr) { session->close_now(); });
       return;
     }
     registry_.add(session);

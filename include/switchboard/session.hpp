@@ -157,7 +157,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // the lines of one connection are handled in order, one at a time).
   template <class OnLine>
   asio::awaitable<void> read_lines(OnLine on_line) {
-    while (co_await read_chunk()) {
+    for (;;) {
+      const bool more = co_await read_chunk();
+      if (!more) break;
       if (state_ != State::open) {
         reader_.discard();
         reader_.release_if_empty();
@@ -185,7 +187,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // during the call.
   template <class OnBytes>
   asio::awaitable<void> read_bytes(OnBytes on_bytes) {
-    while (co_await read_chunk()) {
+    for (;;) {
+      // (Not `while (co_await ...)`: g++ 12 miscompiles a co_await in a loop condition.)
+      const bool more = co_await read_chunk();
+      if (!more) break;
       if (state_ == State::open) on_bytes(reader_.bytes());
       reader_.discard();
       reader_.release_if_empty();
@@ -197,11 +202,12 @@ class Session : public std::enable_shared_from_this<Session> {
     if (options_.idle_timeout.count() > 0) spawn_watchdog();
   }
 
-  // A session that was never admitted (server full): farewell, then close,
-  // without ever being reported to the host.
-  void reject(errc reason) {
+  // A session that is not admitted (server full): farewell, then the
+  // graceful close, reading until the peer closes; never reported to the host.
+  asio::awaitable<void> reject(errc reason) {
     reported_ = false;
     begin_close(reason);
+    co_await read_bytes([](std::span<const char>) {});
   }
 
  private:

@@ -1,0 +1,54 @@
+// tests/support/test_server.hpp: a Server on port 0 that starts in its
+// constructor and stops (and joins) in its destructor, so every thread a
+// test starts is joined in that test.
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <string>
+#include <utility>
+
+#include <switchboard/server.hpp>
+
+namespace test {
+
+inline switchboard::ServerOptions test_options(switchboard::ServerOptions options = {}) {
+  options.port = 0;
+  options.quiet = true;
+  if (options.threads == 0) options.threads = 2;
+  return options;
+}
+
+template <class Handler>
+class TestServer {
+ public:
+  explicit TestServer(switchboard::ServerOptions options = {}, Handler handler = {})
+      : server_(test_options(std::move(options)), std::move(handler)) {
+    server_.start();
+  }
+  ~TestServer() { server_.stop(); }
+
+  std::uint16_t port() const { return server_.port(); }
+  switchboard::Server<Handler>* operator->() { return &server_; }
+  switchboard::Server<Handler>& operator*() { return server_; }
+
+ private:
+  switchboard::Server<Handler> server_;
+};
+
+// This process's resident memory in KiB (VmRSS).
+inline long resident_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      long kib = 0;
+      status >> kib;
+      return kib;
+    }
+    status.ignore(1 << 12, '\n');
+  }
+  return -1;
+}
+
+}  // namespace test
