@@ -138,6 +138,23 @@ TEST_CASE("a client that does not read is cut off with BYE slow-consumer; memory
   CHECK(slow.closed_by_peer());
 }
 
+TEST_CASE("a client that resets while the server writes to it harms nobody (no SIGPIPE)") {
+  EchoServer server;
+  TestClient other(server.port());
+  for (int round = 0; round < 5; ++round) {
+    TestClient rude(server.port());
+    rude.set_receive_buffer(4096);
+    std::string burst;
+    for (int i = 0; i < 20'000; ++i) burst += "make the server write a lot\n";
+    rude.send(burst);
+    rude.socket().set_option(asio::socket_base::linger(true, 0));  // close with RST
+    rude.close();
+  }
+  other.send_line("fine?");
+  CHECK(other.read_line() == "Echo: fine?");
+  CHECK(test::eventually([&] { return server->registry().count() == 1; }));
+}
+
 TEST_CASE("no input for --idle-timeout gets BYE idle-timeout") {
   EchoServer server(switchboard::ServerOptions{.idle_timeout = 1s});
   TestClient client(server.port());

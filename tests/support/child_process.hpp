@@ -24,17 +24,19 @@ namespace test {
 
 class ChildProcess {
  public:
-  explicit ChildProcess(std::vector<std::string> argv) {
+  // merge_stderr: the child's stderr goes to the same pipe as its stdout.
+  explicit ChildProcess(std::vector<std::string> argv, bool merge_stderr = false) {
     int in[2], out[2];
     if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    if (merge_stderr) posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
     std::vector<char*> args;
     for (auto& arg : argv) args.push_back(arg.data());
     args.push_back(nullptr);
-    const int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    const int rc = ::posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     ::close(in[0]);
     ::close(out[1]);
@@ -97,6 +99,12 @@ class ChildProcess {
       if (!line) throw std::runtime_error("child's output ended before a line starting with " + std::string(prefix));
       if (line->starts_with(prefix)) return *line;
     }
+  }
+
+  // Closes our end of the child's stdout: its next write hits a closed pipe.
+  void close_stdout() {
+    if (stdout_ >= 0) ::close(stdout_);
+    stdout_ = -1;
   }
 
   void signal(int number) { ::kill(pid_, number); }

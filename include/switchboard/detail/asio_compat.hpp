@@ -12,6 +12,15 @@
 #define ASIO_NO_DEPRECATED
 #endif
 
+// Asio 1.22 looks for clang's coroutines in <experimental/coroutine>, which
+// libstdc++ does not have; clang 14 with libstdc++ 12 has C++20's <coroutine>.
+#if defined(__clang__) && defined(__cpp_impl_coroutine) && !defined(ASIO_HAS_CO_AWAIT)
+#if __has_include(<coroutine>)
+#define ASIO_HAS_CO_AWAIT 1
+#define ASIO_HAS_STD_COROUTINE 1
+#endif
+#endif
+
 #include <asio.hpp>
 #include <asio/experimental/as_tuple.hpp>
 
