@@ -1,25 +1,21 @@
 // switchboard/line_reader.hpp: framing of a byte stream into bounded lines.
 //
 // PROTOCOL.md's framing, with no I/O in it so it can be tested and fuzzed on
-// its own: a line ends at LF, a CR right before the LF is dropped, and a line
-// whose content (before LF, less that CR) is longer than max_line is an
-// error. The reader owns one buffer of at most max_line + 2 bytes (room for
-// CR LF), allocated when data arrives and released when it holds no partial
-// line, so an idle connection costs no buffer at all.
+// its own: a line ends at LF, a CR right before the LF is dropped, empty
+// lines are skipped, and a line whose content (before LF, less that CR) is
+// longer than max_line is an error.
 //
-// Empty lines (LF alone, or CR LF) are skipped, as PROTOCOL.md asks.
-//
-// Use: write into prepare(), commit() what was written, then take lines with
-// next() until it returns nothing; then read again. Lines are views into the
-// buffer, valid until the next prepare() or release_if_empty().
+// Use: hand each chunk that was read to next() until it returns nothing.
+// A line that lies whole in the chunk is returned as a view into the chunk
+// (no copy); only a line split across reads is assembled in the reader's
+// own buffer, which never holds more than max_line + 1 bytes and is freed
+// once that line has been taken. So an idle connection costs no buffer.
 // Not thread-safe: one reader per connection, used from its strand.
 #pragma once
 
 #include <cstddef>
-#include <cstring>
-#include <memory>
 #include <optional>
-#include <span>
+#include <string>
 #include <string_view>
 #include <system_error>
 
@@ -29,85 +25,68 @@ namespace switchboard {
 
 class LineReader {
  public:
-  explicit LineReader(std::size_t max_line) : max_line_(max_line), capacity_(max_line + 2) {}
+  explicit LineReader(std::size_t max_line) : max_line_(max_line) {}
 
-  // Writable space after the buffered bytes; never empty while no error has
-  // been reported (a partial line that leaves no room is already too long).
-  // Moves a partial line to the front first, so the buffer never grows.
-  std::span<char> prepare() {
-    if (!data_) data_ = std::make_unique_for_overwrite<char[]>(capacity_);
-    if (begin_ != 0) {
-      std::memmove(data_.get(), data_.get() + begin_, end_ - begin_);
-      end_ -= begin_;
-      scan_ -= begin_;
-      begin_ = 0;
-    }
-    return {data_.get() + end_, capacity_ - end_};
-  }
-
-  void commit(std::size_t n) noexcept { end_ += n; }
-
-  // The next complete line (without LF or the CR before it), nothing when
-  // the buffer holds no complete line, or errc::line_too_long when the line
-  // being read can no longer fit the limit. After an error the reader is
-  // spent: the connection is to be closed.
-  std::optional<std::string_view> next(std::error_code& ec) {
+  // The next complete line from what is held and `input` (advanced past
+  // it), without LF or the CR before it; nothing when `input` is used up (an
+  // unfinished line is kept for the next chunk), or errc::line_too_long in
+  // `ec` as soon as the line being read cannot fit the limit any more. The
+  // view is valid until the next call, as long as `input`'s bytes are.
+  std::optional<std::string_view> next(std::string_view& input, std::error_code& ec) {
     ec = {};
-    while (scan_ < end_) {
-      const char* start = data_.get() + scan_;
-      const void* lf = std::memchr(start, '\n', end_ - scan_);
-      if (lf == nullptr) {
-        scan_ = end_;
-        break;
-      }
-      const std::size_t lf_at = static_cast<std::size_t>(static_cast<const char*>(lf) - data_.get());
-      std::size_t line_end = lf_at;
-      if (line_end > begin_ && data_[line_end - 1] == '\r') --line_end;
-      const std::string_view line(data_.get() + begin_, line_end - begin_);
-      begin_ = scan_ = lf_at + 1;
-      if (line.size() > max_line_) {
-        ec = errc::line_too_long;
+    if (handed_out_) forget_partial();
+    while (!input.empty()) {
+      const std::size_t lf = input.find('\n');
+      if (lf == std::string_view::npos) {
+        // The held line may still end in a CR that the coming LF will drop.
+        const std::size_t total = partial_.size() + input.size();
+        if (total > max_line_ + (input.back() == '\r' ? 1 : 0)) return too_long(ec);
+        partial_.append(input);
+        input = {};
         return std::nullopt;
       }
-      if (line.empty()) continue;  // PROTOCOL.md: empty lines are ignored
+      std::string_view line = input.substr(0, lf);
+      input.remove_prefix(lf + 1);
+      if (!partial_.empty()) {
+        if (partial_.size() + line.size() > max_line_ + 1) return too_long(ec);
+        partial_.append(line);
+        line = partial_;
+        handed_out_ = true;
+      }
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.size() > max_line_) return too_long(ec);
+      if (line.empty()) {  // PROTOCOL.md: empty lines are ignored
+        if (handed_out_) forget_partial();
+        continue;
+      }
       return line;
     }
-    // No LF in what is buffered: the partial line may still end in a CR that
-    // the coming LF will drop, so up to max_line + 1 bytes are legitimate.
-    const std::size_t partial = end_ - begin_;
-    const bool ends_in_cr = partial != 0 && data_[end_ - 1] == '\r';
-    if (partial > max_line_ + (ends_in_cr ? 1 : 0)) ec = errc::line_too_long;
     return std::nullopt;
   }
 
-  // Everything buffered and not yet taken as a line (raw mode reads this).
-  std::span<const char> bytes() const noexcept {
-    return {data_.get() + begin_, end_ - begin_};
-  }
+  // Bytes of an unfinished line held back (dropped if the peer closes now).
+  std::size_t buffered() const noexcept { return handed_out_ ? 0 : partial_.size(); }
 
-  // Forgets everything buffered (raw mode after a chunk; a closing connection).
-  void discard() noexcept { begin_ = scan_ = end_ = 0; }
-
-  // Bytes of an incomplete line held back (dropped if the peer closes now).
-  std::size_t buffered() const noexcept { return end_ - begin_; }
-
-  // Frees the buffer when it holds nothing: what keeps idle connections small.
-  void release_if_empty() noexcept {
-    if (begin_ == end_) {
-      data_.reset();
-      begin_ = end_ = scan_ = 0;
-    }
-  }
+  // Forgets what is held and frees its buffer.
+  void reset() noexcept { forget_partial(); }
 
   std::size_t max_line() const noexcept { return max_line_; }
 
  private:
+  std::optional<std::string_view> too_long(std::error_code& ec) {
+    ec = errc::line_too_long;
+    forget_partial();
+    return std::nullopt;
+  }
+
+  void forget_partial() noexcept {
+    std::string().swap(partial_);  // frees it: split lines are the rare case
+    handed_out_ = false;
+  }
+
   std::size_t max_line_;
-  std::size_t capacity_;
-  std::unique_ptr<char[]> data_;
-  std::size_t begin_ = 0;  // first byte of the line being assembled
-  std::size_t scan_ = 0;   // bytes before this are known to hold no LF
-  std::size_t end_ = 0;    // end of the bytes read
+  std::string partial_;      // an unfinished line, or the split line just returned
+  bool handed_out_ = false;  // partial_ is the line returned last
 };
 
 }  // namespace switchboard

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -185,7 +186,7 @@ class Server final : private detail::SessionHost {
   asio::awaitable<void> accept_loop() {
     detail::AcceptBackoff backoff;
     while (acceptor_.is_open()) {
-      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), detail::use_nothrow);
+      auto [ec, socket] = co_await acceptor_.async_accept(detail::Strand(asio::make_strand(io_)), detail::use_nothrow);
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
       if (ec) {
         if (detail::AcceptBackoff::is_exhaustion(ec)) {
@@ -201,37 +202,45 @@ class Server final : private detail::SessionHost {
     }
   }
 
-  void admit(asio::ip::tcp::socket socket) {
+  void admit(Session::Socket socket) {
     auto session = std::make_shared<Session>(ClientRegistry::next_id(), std::move(socket), options_,
                                               static_cast<detail::SessionHost&>(*this));
     if (stopping_ || registry_.count() >= options_.max_clients) {
-      asio::co_spawn(
-          session->strand(), [session] { return session->reject(errc::server_full); },
-          [session](std::exception_ptr) { session->close_now(); });
+      asio::dispatch(session->strand(), [session] { session->reject(errc::server_full); });
       return;
     }
     registry_.add(session);
     log_.event("[NEW CONNECTION] id={} {}", session->id(), session->remote_address());
     log_.event("[ACTIVE CONNECTIONS] {}", registry_.count());
-    asio::co_spawn(session->strand(), serve(session), [this, session](std::exception_ptr e) {
-      if (!e) return;
-      log_.error("[ERROR] id={}: {}", session->id(), describe(e));
-      session->close_now();
+    asio::dispatch(session->strand(), [this, session] {
+      try {
+        detail::call_on_connect(handler_, *session);
+      } catch (...) {
+        handler_failed(*session, std::current_exception());
+        session->close_now();
+        return;
+      }
+      session->start();
     });
   }
 
-  asio::awaitable<void> serve(std::shared_ptr<Session> session) {
-    detail::call_on_connect(handler_, *session);
-    session->start_watchdog();
-    if (options_.framing == Framing::raw) {
-      if constexpr (ByteHandler<H>)
-        co_await session->read_bytes(
-            [this, &session](std::span<const char> bytes) { handler_.on_bytes(*session, bytes); });
-    } else {
-      if constexpr (LineHandler<H>)
-        co_await session->read_lines(
-            [this, &session](std::string_view line) { return handler_.on_line(*session, line); });
+  std::optional<asio::awaitable<void>> dispatch_line(Session& session, std::string_view line) override {
+    if constexpr (LineHandler<H>) {
+      if constexpr (std::is_void_v<decltype(handler_.on_line(session, line))>) {
+        handler_.on_line(session, line);
+      } else {
+        return handler_.on_line(session, line);
+      }
     }
+    return std::nullopt;
+  }
+
+  void dispatch_bytes(Session& session, std::span<const char> bytes) override {
+    if constexpr (ByteHandler<H>) handler_.on_bytes(session, bytes);
+  }
+
+  void handler_failed(Session& session, std::exception_ptr error) noexcept override {
+    log_.error("[ERROR] id={}: the handler threw: {}", session.id(), describe(std::move(error)));
   }
 
   std::string farewell(errc reason) override {

@@ -5,25 +5,31 @@
 // strand, so it needs no mutex; functions other threads may call (deliver,
 // close) post to that strand.
 //
-// Writing: a line sent while nothing is queued is written at once with a
+// Reading: a small buffer inside the session takes what arrives; when a
+// read fills it (a client sending in bulk), a larger one is used until the
+// socket is drained, then freed. Lines whole in a chunk go to the handler
+// without a copy. A handler that must wait (returns asio::awaitable) pauses
+// this connection's reading until it is done, so one connection's lines are
+// handled one at a time, in order.
+//
+// Writing: bytes sent while nothing is queued are written at once with a
 // non-blocking send; only what the kernel does not take is queued, and a
-// writer coroutine exists only while the queue is not empty. Queued bytes
-// are counted: past ServerOptions::max_queue the queued lines are dropped,
-// the farewell (BYE slow-consumer) follows what is being written, and the
-// connection is cut if even that is not read within close_grace.
+// write operation is in flight only while the queue is not empty. Queued
+// bytes are counted: past ServerOptions::max_queue the queued lines are
+// dropped, the farewell (BYE slow-consumer) follows what is being written,
+// and the connection is cut if even that is not read within close_grace.
 //
 // Closing is graceful: farewell, flush, shut down the sending side, then
 // read and discard until the peer closes (so our last line is not lost to a
 // reset), all bounded by close_grace. close_now() is the hard cut.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <exception>
-#include <cstring>
 #include <memory>
 #include <optional>
 #include <span>
@@ -31,8 +37,10 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "switchboard/detail/asio_compat.hpp"
+#include "switchboard/detail/outbox.hpp"
 #include "switchboard/error.hpp"
 #include "switchboard/line_reader.hpp"
 #include "switchboard/options.hpp"
@@ -45,11 +53,18 @@ class ClientRegistry;
 
 namespace detail {
 
-// What a session needs from the server that owns it.
+// What a session needs from the server that owns it (Server<Handler>
+// implements it, so Session itself is not a template).
 class SessionHost {
  public:
+  // Hands a line to the handler; returns the work to await when the
+  // handler's on_line is a coroutine.
+  virtual std::optional<asio::awaitable<void>> dispatch_line(Session& session, std::string_view line) = 0;
+  virtual void dispatch_bytes(Session& session, std::span<const char> bytes) = 0;
   // The farewell line for `reason` (without LF), or "" to send nothing.
   virtual std::string farewell(errc reason) = 0;
+  // The handler threw: log it (the session then closes).
+  virtual void handler_failed(Session& session, std::exception_ptr error) noexcept = 0;
   // Called once, on the session's strand, when its socket has been closed.
   virtual void session_closed(Session& session) noexcept = 0;
   virtual ClientRegistry& registry() noexcept = 0;
@@ -66,18 +81,22 @@ inline std::string format_endpoint(const asio::ip::tcp::endpoint& endpoint) {
   return address.to_string() + ":" + port;
 }
 
+inline bool would_block(const asio::error_code& ec) noexcept {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
 }  // namespace detail
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
   using Clock = std::chrono::steady_clock;
+  using Socket = asio::basic_stream_socket<asio::ip::tcp, detail::Strand>;
 
-  // Made by Server for each accepted socket; `socket` must run on a strand.
-  Session(std::uint64_t id, asio::ip::tcp::socket socket, const ServerOptions& options,
-          detail::SessionHost& host)
+  // Made by Server for each accepted socket.
+  Session(std::uint64_t id, Socket socket, const ServerOptions& options, detail::SessionHost& host)
       : id_(id),
         socket_(std::move(socket)),
-        strand_(*socket_.get_executor().target<detail::Strand>()),
+        strand_(socket_.get_executor()),
         options_(options),
         host_(host),
         reader_(options.max_line),
@@ -108,7 +127,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Queues a payload (complete lines, LF included). Thread-safe: runs at
   // once on the session's strand, else is posted to it.
   void deliver(Payload payload) {
-    asio::dispatch(strand_, [self = shared_from_this(), payload = std::move(payload)]() mutable {
+    asio::dispatch(strand(), [self = shared_from_this(), payload = std::move(payload)]() mutable {
       self->enqueue(std::move(payload));
     });
   }
@@ -116,18 +135,18 @@ class Session : public std::enable_shared_from_this<Session> {
   // Sends the farewell for `reason` after what is being written, then
   // closes gracefully. Thread-safe; does nothing once closing has begun.
   void close(errc reason) {
-    asio::dispatch(strand_, [self = shared_from_this(), reason] { self->begin_close(reason); });
+    asio::dispatch(strand(), [self = shared_from_this(), reason] { self->begin_close(reason); });
   }
 
   // Flushes what is queued, then closes gracefully, adding nothing (after
   // "OK bye", say). Thread-safe.
   void close() {
-    asio::dispatch(strand_, [self = shared_from_this()] { self->begin_close(std::nullopt); });
+    asio::dispatch(strand(), [self = shared_from_this()] { self->begin_close(std::nullopt); });
   }
 
   // Closes the socket at once, dropping what is queued. Thread-safe.
   void close_now() {
-    asio::dispatch(strand_, [self = shared_from_this()] { self->finish(); });
+    asio::dispatch(strand(), [self = shared_from_this()] { self->finish(); });
   }
 
   // ---- The session's strand only (handlers run there) ----------------------
@@ -140,128 +159,160 @@ class Session : public std::enable_shared_from_this<Session> {
                   "send_line takes pieces convertible to std::string_view");
     const std::array<asio::const_buffer, sizeof...(Parts) + 1> buffers{
         asio::buffer(std::string_view(parts))..., asio::buffer("\n", 1)};
-    write_or_queue(buffers);
+    write_or_queue(buffers, nullptr);
   }
 
   // Sends bytes as they are (raw mode, or pre-framed lines).
-  void send(std::string_view bytes) { write_or_queue(std::array{asio::buffer(bytes)}); }
+  void send(std::string_view bytes) { write_or_queue(std::array{asio::buffer(bytes)}, nullptr); }
 
   bool is_open() const noexcept { return state_ == State::open; }
   // Bytes waiting in this session's queue (not yet handed to the kernel).
-  std::size_t queued_bytes() const noexcept { return outbox_bytes_; }
+  std::size_t queued_bytes() const noexcept { return outbox_.bytes(); }
 
-  // ---- Used by Server ------------------------------------------------------
+  // ---- Used by Server, on the strand ---------------------------------------
 
-  // Reads lines until the connection ends, calling on_line(line) for each;
-  // on_line may return void or asio::awaitable<void> (then it is awaited, so
-  // the lines of one connection are handled in order, one at a time).
-  template <class OnLine>
-  asio::awaitable<void> read_lines(OnLine on_line) {
-    for (;;) {
-      const bool more = co_await read_chunk();
-      if (!more) break;
-      if (state_ != State::open) {
-        reader_.discard();
-        reader_.release_if_empty();
-        continue;
-      }
-      std::error_code ec;
-      while (state_ == State::open) {
-        const auto line = reader_.next(ec);
-        if (ec) {
-          begin_close(errc::line_too_long);
-          break;
-        }
-        if (!line) break;
-        if constexpr (std::is_void_v<decltype(on_line(*line))>) {
-          on_line(*line);
-        } else {
-          co_await on_line(*line);
-        }
-      }
-      reader_.release_if_empty();
-    }
+  // Starts reading (and the idle-timeout watchdog, if there is one).
+  void start() {
+    arm_watchdog();
+    read();
   }
 
-  // Raw mode: on_bytes(span) for every chunk read. The span is valid only
-  // during the call.
-  template <class OnBytes>
-  asio::awaitable<void> read_bytes(OnBytes on_bytes) {
-    for (;;) {
-      // (Not `while (co_await ...)`: g++ 12 miscompiles a co_await in a loop condition.)
-      const bool more = co_await read_chunk();
-      if (!more) break;
-      if (state_ == State::open) on_bytes(reader_.bytes());
-      reader_.discard();
-      reader_.release_if_empty();
-    }
-  }
-
-  // Arms the idle-timeout watchdog, if there is one. Call once, on the strand.
-  void start_watchdog() {
-    if (options_.idle_timeout.count() > 0) spawn_watchdog();
-  }
-
-  // A session that is not admitted (server full): farewell, then the
-  // graceful close, reading until the peer closes; never reported to the host.
-  asio::awaitable<void> reject(errc reason) {
+  // Not admitted (server full): farewell, then the graceful close, reading
+  // until the peer closes; never reported to the host.
+  void reject(errc reason) {
     reported_ = false;
     begin_close(reason);
-    co_await read_bytes([](std::span<const char>) {});
+    read();
   }
 
  private:
   enum class State { open, closing, closed };
 
-  // Waits for data and reads what fits into the reader. False when the
-  // connection is over (closed by us, reset, or EOF after which we close).
-  asio::awaitable<bool> read_chunk() {
-    for (;;) {
-      if (state_ == State::closed) co_return false;
-      // Waiting for readability before taking a buffer keeps idle
-      // connections free of any read buffer.
-      auto [wait_ec] = co_await socket_.async_wait(asio::socket_base::wait_read, detail::use_nothrow);
-      if (wait_ec || state_ == State::closed) co_return false;
-      asio::error_code ec;
-      const auto space = reader_.prepare();
-      const std::size_t n = socket_.read_some(asio::buffer(space.data(), space.size()), ec);
-      if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-      if (ec) {
-        reader_.discard();
-        reader_.release_if_empty();
-        if (ec == asio::error::eof) {
-          peer_closed_ = true;
-          // Every complete line was answered; a partial one is dropped.
-          if (state_ == State::open) begin_close(std::nullopt);
-          else if (outbox_.empty()) finish();
-        } else {
-          finish();
-        }
-        co_return false;
+  // The buffer inside the session: big enough for the usual line or packet,
+  // small enough that an idle connection stays cheap.
+  static constexpr std::size_t small_read = 512;
+
+  // ---- Reading ---------------------------------------------------------------
+
+  void read() {
+    if (state_ == State::closed || peer_closed_) return;
+    char* data = small_.data();
+    std::size_t size = small_.size();
+    if (large_) {
+      data = large_.get();
+      size = large_size();
+    }
+    read_size_ = size;
+    socket_.async_read_some(asio::buffer(data, size),
+                            [self = shared_from_this()](const asio::error_code& ec, std::size_t n) {
+                              self->on_read(ec, n);
+                            });
+  }
+
+  std::size_t large_size() const noexcept {
+    // Raw mode reads in bulk; line mode never holds much more than one line.
+    constexpr std::size_t raw_size = 64 * 1024;
+    if (options_.framing == Framing::raw) return raw_size;
+    return std::clamp(options_.max_line + 2, small_read, raw_size);
+  }
+
+  void on_read(const asio::error_code& ec, std::size_t n) {
+    if (state_ == State::closed) return;
+    if (ec) {
+      if (ec == asio::error::eof) {
+        peer_closed_ = true;
+        reader_.reset();
+        // Every complete line was answered; an unfinished one is dropped.
+        if (state_ == State::open) begin_close(std::nullopt);
+        else if (!writing_ && outbox_.empty()) finish();
+      } else {
+        finish();
       }
-      reader_.commit(n);
-      last_received_ = Clock::now();
-      co_return true;
+      return;
+    }
+    last_received_ = Clock::now();
+    const bool filled = n == read_size_;
+    const std::string_view chunk(large_ ? large_.get() : small_.data(), n);
+    if (state_ != State::open) {
+      read_more(filled);  // closing: drain and discard
+    } else if (options_.framing == Framing::raw) {
+      if (guard([&] { host_.dispatch_bytes(*this, {chunk.data(), chunk.size()}); })) read_more(filled);
+    } else {
+      take_lines(chunk, filled);
     }
   }
 
-  // The one path for bytes to this client, bounded by max_queue.
+  // Hands the lines of `chunk` to the handler; a handler that waits resumes
+  // this for the rest of the chunk (the read buffer is untouched meanwhile).
+  void take_lines(std::string_view chunk, bool filled) {
+    std::error_code ec;
+    while (state_ == State::open) {
+      const auto line = reader_.next(chunk, ec);
+      if (ec) {
+        begin_close(errc::line_too_long);
+        break;
+      }
+      if (!line) break;
+      std::optional<asio::awaitable<void>> work;
+      if (!guard([&] { work = host_.dispatch_line(*this, *line); })) return;
+      if (work) {
+        asio::co_spawn(strand(), std::move(*work),
+                       [self = shared_from_this(), chunk, filled](std::exception_ptr error) {
+                         if (error) {
+                           self->host_.handler_failed(*self, error);
+                           self->finish();
+                         } else {
+                           self->take_lines(chunk, filled);
+                         }
+                       });
+        return;
+      }
+    }
+    read_more(filled);
+  }
+
+  // A read that filled its buffer means more is waiting: read it in bulk.
+  // One that did not means the socket is drained: back to the small buffer.
+  void read_more(bool filled) {
+    if (filled && !large_) {
+      large_ = std::make_unique_for_overwrite<char[]>(large_size());
+    } else if (!filled && large_) {
+      large_.reset();
+    }
+    read();
+  }
+
+  // Runs a handler call; a throw is logged and closes this session only.
+  template <class Call>
+  bool guard(Call call) noexcept {
+    try {
+      call();
+      return true;
+    } catch (...) {
+      host_.handler_failed(*this, std::current_exception());
+      finish();
+      return false;
+    }
+  }
+
+  // ---- Writing ---------------------------------------------------------------
+
+  // The one path for bytes to this client, bounded by max_queue. `payload`,
+  // when given, holds the same bytes and is queued as it is if need be.
   template <class Buffers>
-  void write_or_queue(const Buffers& buffers) {
+  void write_or_queue(const Buffers& buffers, Payload* payload) {
     if (state_ != State::open) return;
-    push(buffers, nullptr);
-    if (state_ == State::open && outbox_bytes_ > options_.max_queue) begin_close(errc::slow_consumer);
+    push(buffers, payload);
+    if (state_ == State::open && outbox_.bytes() > options_.max_queue) begin_close(errc::slow_consumer);
   }
 
   void enqueue(Payload payload) {
     const std::array buffers{asio::buffer(*payload)};
-    if (state_ != State::open) return;
-    push(buffers, &payload);
-    if (state_ == State::open && outbox_bytes_ > options_.max_queue) begin_close(errc::slow_consumer);
+    write_or_queue(buffers, &payload);
   }
 
   // Writes at once with a non-blocking send when nothing is queued; queues
-  // what the kernel did not take (reusing `payload` when it was taken whole).
+  // what the kernel did not take.
   template <class Buffers>
   void push(const Buffers& buffers, Payload* payload) {
     const std::size_t total = asio::buffer_size(buffers);
@@ -270,7 +321,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!writing_ && outbox_.empty()) {
       asio::error_code ec;
       written = socket_.write_some(buffers, ec);
-      if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+      if (ec && !detail::would_block(ec)) {
         finish();
         return;
       }
@@ -278,9 +329,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     Payload rest = payload != nullptr && written == 0 ? std::move(*payload)
                                                       : make_payload(copy_from(buffers, written));
-    outbox_bytes_ += rest->size();
     outbox_.push_back(std::move(rest));
-    start_writer();
+    start_writing();
   }
 
   template <class Buffers>
@@ -300,41 +350,40 @@ class Session : public std::enable_shared_from_this<Session> {
     return rest;
   }
 
-  void start_writer() {
+  void start_writing() {
     if (writing_ || outbox_.empty() || state_ == State::closed) return;
     writing_ = true;
-    asio::co_spawn(
-        strand_, [self = shared_from_this()] { return self->writer(); },
-        [self = shared_from_this()](std::exception_ptr e) {
-          if (e) self->finish();
-        });
+    write_queued();
   }
 
-  asio::awaitable<void> writer() {
+  void write_queued() {
     constexpr std::size_t max_gather = 64;
-    std::array<asio::const_buffer, max_gather> buffers;
-    while (!outbox_.empty() && state_ != State::closed) {
-      std::size_t count = 0;
-      for (const auto& payload : outbox_) {
-        if (count == max_gather) break;
-        buffers[count++] = asio::buffer(*payload);
-      }
-      in_flight_ = count;
-      auto [ec, n] = co_await asio::async_write(
-          socket_, std::span<const asio::const_buffer>(buffers.data(), count), detail::use_nothrow);
-      in_flight_ = 0;
-      if (ec) {
-        finish();
-        break;
-      }
-      for (std::size_t i = 0; i < count && !outbox_.empty(); ++i) {
-        outbox_bytes_ -= outbox_.front()->size();
-        outbox_.pop_front();
-      }
+    gather_.clear();
+    outbox_.gather(gather_, max_gather);
+    in_flight_ = gather_.size();
+    asio::async_write(socket_, gather_, [self = shared_from_this()](const asio::error_code& ec, std::size_t) {
+      self->on_written(ec);
+    });
+  }
+
+  void on_written(const asio::error_code& ec) {
+    const std::size_t done = std::exchange(in_flight_, 0);
+    if (ec || state_ == State::closed) {
+      writing_ = false;
+      finish();
+      return;
+    }
+    outbox_.pop_front(done);
+    if (!outbox_.empty()) {
+      write_queued();
+      return;
     }
     writing_ = false;
-    if (state_ == State::closing && outbox_.empty()) flushed_while_closing();
+    std::vector<asio::const_buffer>().swap(gather_);
+    if (state_ == State::closing) flushed_while_closing();
   }
+
+  // ---- Closing ---------------------------------------------------------------
 
   // reason: the farewell to send, or none (a QUIT, or the peer's EOF).
   void begin_close(std::optional<errc> reason) {
@@ -342,10 +391,7 @@ class Session : public std::enable_shared_from_this<Session> {
     state_ = State::closing;
     if (reason == errc::slow_consumer) {
       // Drop the lines still queued; what is being written goes out whole.
-      while (outbox_.size() > in_flight_) {
-        outbox_bytes_ -= outbox_.back()->size();
-        outbox_.pop_back();
-      }
+      outbox_.keep_front(in_flight_);
     }
     if (reason) {
       std::string line = host_.farewell(*reason);
@@ -357,12 +403,8 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     }
     close_deadline_ = Clock::now() + options_.close_grace;
-    if (watchdog_running_) {
-      timer_.cancel();  // the watchdog looks at the new deadline
-    } else {
-      spawn_watchdog();
-    }
-    if (outbox_.empty() && !writing_) flushed_while_closing();
+    arm_watchdog();
+    if (!writing_ && outbox_.empty()) flushed_while_closing();
   }
 
   // Everything, the farewell included, is with the kernel.
@@ -371,7 +413,7 @@ class Session : public std::enable_shared_from_this<Session> {
       finish();
       return;
     }
-    // FIN after our last byte; the reader keeps draining until the peer
+    // FIN after our last byte; reading goes on (discarding) until the peer
     // closes too, or the watchdog cuts at close_deadline_.
     asio::error_code ignored;
     socket_.shutdown(asio::socket_base::shutdown_send, ignored);
@@ -385,57 +427,66 @@ class Session : public std::enable_shared_from_this<Session> {
     socket_.close(ignored);
     timer_.cancel();
     outbox_.clear();
-    outbox_bytes_ = 0;
+    reader_.reset();
     if (reported_) host_.session_closed(*this);
   }
 
-  void spawn_watchdog() {
-    watchdog_running_ = true;
-    asio::co_spawn(
-        strand_, [self = shared_from_this()] { return self->watchdog(); },
-        [self = shared_from_this()](std::exception_ptr e) {
-          self->watchdog_running_ = false;
-          if (e) self->finish();
-        });
+  // ---- Deadlines ---------------------------------------------------------------
+
+  // One timer serves both deadlines (idle while open, the cut while
+  // closing). Reading only stores the time of the last read, so a busy
+  // connection never touches the timer; the watchdog wakes at the old
+  // deadline and looks again.
+  void arm_watchdog() {
+    Clock::time_point deadline;
+    if (state_ == State::closing) {
+      deadline = close_deadline_;
+    } else if (state_ == State::open && options_.idle_timeout.count() > 0) {
+      deadline = last_received_ + options_.idle_timeout;
+    } else {
+      return;
+    }
+    timer_.expires_at(deadline);  // a wait already pending ends as aborted
+    timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+      if (ec == asio::error::operation_aborted) return;  // re-armed or closed
+      self->on_watchdog();
+    });
   }
 
-  // One timer serves both deadlines; the reader only stores the time of the
-  // last read, so a busy connection never re-arms a timer.
-  asio::awaitable<void> watchdog() {
-    while (state_ != State::closed) {
-      const auto deadline = state_ == State::closing ? close_deadline_
-                                                     : last_received_ + options_.idle_timeout;
-      if (Clock::now() >= deadline) {
-        if (state_ == State::closing) {
-          finish();
-        } else {
-          begin_close(errc::idle_timeout);
-        }
-        continue;
-      }
-      timer_.expires_at(deadline);
-      co_await timer_.async_wait(detail::use_nothrow);  // cancelled: look again
+  void on_watchdog() {
+    if (state_ == State::closed) return;
+    const bool closing = state_ == State::closing;
+    const auto deadline = closing ? close_deadline_ : last_received_ + options_.idle_timeout;
+    if (Clock::now() < deadline) {
+      arm_watchdog();
+    } else if (closing) {
+      finish();
+    } else {
+      begin_close(errc::idle_timeout);
     }
   }
 
   const std::uint64_t id_;
-  asio::ip::tcp::socket socket_;
-  detail::Strand strand_;
+  Socket socket_;
+  detail::Strand strand_;  // socket_'s executor, for posting from other threads
   const ServerOptions& options_;
   detail::SessionHost& host_;
   asio::ip::tcp::endpoint remote_;
 
+  std::array<char, small_read> small_;
+  std::unique_ptr<char[]> large_;  // only while a client sends in bulk
+  std::size_t read_size_ = 0;
   LineReader reader_;
-  std::deque<Payload> outbox_;
-  std::size_t outbox_bytes_ = 0;
-  std::size_t in_flight_ = 0;  // payloads at the front of outbox_ being written
+
+  detail::Outbox outbox_;
+  std::vector<asio::const_buffer> gather_;  // what is being written; empty when idle
+  std::size_t in_flight_ = 0;               // payloads at the front of outbox_ being written
   bool writing_ = false;
 
   State state_ = State::open;
   bool peer_closed_ = false;
   bool reported_ = true;
-  bool watchdog_running_ = false;
-  asio::steady_timer timer_;
+  asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, detail::Strand> timer_;
   const Clock::time_point connected_at_;
   Clock::time_point last_received_;
   Clock::time_point close_deadline_{};

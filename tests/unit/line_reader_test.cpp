@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -23,16 +24,14 @@ Framed frame(std::string_view input, std::size_t max_line, const std::vector<std
   Framed out;
   std::size_t at = 0, turn = 0;
   while (at < input.size() && !out.too_long) {
-    auto space = reader.prepare();
-    REQUIRE(!space.empty());
-    const std::size_t n = std::min({chunks[turn++ % chunks.size()], space.size(), input.size() - at});
-    std::memcpy(space.data(), input.data() + at, n);
-    reader.commit(n);
+    const std::size_t n = std::min(chunks[turn++ % chunks.size()], input.size() - at);
+    const std::string copy(input.substr(at, n));  // the chunk's bytes live only this long
+    std::string_view chunk = copy;
     at += n;
     std::error_code ec;
-    while (auto line = reader.next(ec)) out.lines.emplace_back(*line);
+    while (auto line = reader.next(chunk, ec)) out.lines.emplace_back(*line);
     if (ec) out.too_long = true;
-    reader.release_if_empty();
+    CHECK(reader.buffered() <= max_line + 1);
   }
   return out;
 }
@@ -101,28 +100,34 @@ TEST_CASE("the limit counts the bytes before LF, less a CR right before it") {
   SUBCASE("a CR at the limit's edge waits for its LF") {
     // 8 bytes then CR: still legal until the next byte says otherwise.
     switchboard::LineReader reader(limit);
-    auto space = reader.prepare();
-    std::memcpy(space.data(), "12345678\r", 9);
-    reader.commit(9);
+    std::string_view chunk = "12345678\r";
     std::error_code ec;
-    CHECK_FALSE(reader.next(ec));
+    CHECK_FALSE(reader.next(chunk, ec));
     CHECK_FALSE(ec);
+    CHECK(reader.buffered() == 9);
+    chunk = "\n";
+    CHECK(reader.next(chunk, ec) == std::optional<std::string_view>("12345678"));
   }
 }
 
-TEST_CASE("the buffer never holds more than the limit plus CR LF, and is freed when empty") {
+TEST_CASE("only a line split across chunks is held, and it is freed once taken") {
   switchboard::LineReader reader(16);
-  CHECK(reader.prepare().size() == 18);
-  std::memcpy(reader.prepare().data(), "abc\nde", 6);
-  reader.commit(6);
+  const std::string bytes = "abc\nde";
+  std::string_view chunk = bytes;
   std::error_code ec;
-  CHECK(reader.next(ec) == std::optional<std::string_view>("abc"));
-  CHECK_FALSE(reader.next(ec));
-  CHECK(reader.buffered() == 2);
-  reader.release_if_empty();                // "de" is kept
-  CHECK(reader.prepare().size() == 16);     // moved to the front: room for the rest of its line
-  reader.discard();
-  reader.release_if_empty();
+  const auto first = reader.next(chunk, ec);
+  REQUIRE(first);
+  CHECK(*first == "abc");
+  CHECK(first->data() == bytes.data());  // a view into the chunk, not a copy
+  CHECK_FALSE(reader.next(chunk, ec));
+  CHECK(reader.buffered() == 2);  // "de"
+  chunk = "f\r\n";
+  CHECK(reader.next(chunk, ec) == std::optional<std::string_view>("def"));
+  CHECK_FALSE(reader.next(chunk, ec));
+  CHECK(reader.buffered() == 0);
+  chunk = "partial";
+  CHECK_FALSE(reader.next(chunk, ec));
+  reader.reset();
   CHECK(reader.buffered() == 0);
 }
 
