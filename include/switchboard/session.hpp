@@ -151,19 +151,29 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // ---- The session's strand only (handlers run there) ----------------------
 
-  // Sends `parts` concatenated, then LF: "Echo: " + line, without building a
-  // string first. Does nothing once the session is closing.
+  // Sends `parts` concatenated, then LF: "Echo: " + line. A short line is
+  // put together on the stack and sent with one send(); a long one is
+  // gathered (sendmsg) without a copy. Does nothing once the session is closing.
   template <class... Parts>
   void send_line(const Parts&... parts) {
     static_assert((std::is_convertible_v<const Parts&, std::string_view> && ...),
                   "send_line takes pieces convertible to std::string_view");
-    const std::array<asio::const_buffer, sizeof...(Parts) + 1> buffers{
-        asio::buffer(std::string_view(parts))..., asio::buffer("\n", 1)};
-    write_or_queue(buffers, nullptr);
+    const std::array<std::string_view, sizeof...(Parts) + 1> pieces{std::string_view(parts)..., "\n"};
+    std::size_t total = 0;
+    for (auto piece : pieces) total += piece.size();
+    if (std::array<char, 1024> line; total <= line.size()) {
+      char* out = line.data();
+      for (auto piece : pieces) out = std::copy(piece.begin(), piece.end(), out);
+      write_or_queue(asio::const_buffer(line.data(), total), nullptr);
+    } else {
+      std::array<asio::const_buffer, pieces.size()> buffers;
+      for (std::size_t i = 0; i < pieces.size(); ++i) buffers[i] = asio::buffer(pieces[i]);
+      write_or_queue(buffers, nullptr);
+    }
   }
 
   // Sends bytes as they are (raw mode, or pre-framed lines).
-  void send(std::string_view bytes) { write_or_queue(std::array{asio::buffer(bytes)}, nullptr); }
+  void send(std::string_view bytes) { write_or_queue(asio::buffer(bytes), nullptr); }
 
   bool is_open() const noexcept { return state_ == State::open; }
   // Bytes waiting in this session's queue (not yet handed to the kernel).
@@ -230,7 +240,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       return;
     }
-    last_received_ = Clock::now();
+    if (options_.idle_timeout.count() > 0) last_received_ = Clock::now();
     const bool filled = n == read_size_;
     const std::string_view chunk(large_ ? large_.get() : small_.data(), n);
     if (state_ != State::open) {
@@ -307,12 +317,13 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void enqueue(Payload payload) {
-    const std::array buffers{asio::buffer(*payload)};
-    write_or_queue(buffers, &payload);
+    const asio::const_buffer bytes = asio::buffer(*payload);
+    write_or_queue(bytes, &payload);
   }
 
   // Writes at once with a non-blocking send when nothing is queued; queues
-  // what the kernel did not take.
+  // what the kernel did not take. (A lone asio::const_buffer is sent with
+  // send(), cheaper in the kernel than sendmsg().)
   template <class Buffers>
   void push(const Buffers& buffers, Payload* payload) {
     const std::size_t total = asio::buffer_size(buffers);
@@ -398,7 +409,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!line.empty()) {
         line.push_back('\n');
         auto farewell = make_payload(std::move(line));
-        push(std::array{asio::buffer(*farewell)}, &farewell);  // past the bound: the last line
+        push(asio::buffer(*farewell), &farewell);  // past the bound: the last line
         if (state_ == State::closed) return;
       }
     }
