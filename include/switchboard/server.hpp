@@ -206,7 +206,8 @@ class Server final : private detail::SessionHost {
     auto session = std::make_shared<Session>(ClientRegistry::next_id(), std::move(socket), options_,
                                               static_cast<detail::SessionHost&>(*this));
     if (stopping_ || registry_.count() >= options_.max_clients) {
-      asio::dispatch(session->strand(), [session] { session->reject(errc::server_full); });
+      const errc reason = stopping_ ? errc::server_shutdown : errc::server_full;
+      asio::dispatch(session->strand(), [session, reason] { session->reject(reason); });
       return;
     }
     registry_.add(session);

@@ -18,7 +18,7 @@ using test::TestClient;
 
 TEST_SUITE("integration") {
 
-TEST_CASE("echo_server: count, list, kick and exit through the console; exit status 0") {
+TEST_CASE("echo_server: count, list, kick and exit through the console - exit status 0") {
   ChildProcess server({ECHO_SERVER_PATH, "--port", "0", "--threads", "2"});
   const auto port = test::listening_port(server.read_until("[LISTENING] 127.0.0.1:"));
 
@@ -60,7 +60,7 @@ TEST_CASE("echo_server: count, list, kick and exit through the console; exit sta
   CHECK(server.wait() == 0);
 }
 
-TEST_CASE("echo_server: end of stdin does not stop it; SIGTERM does, with status 0") {
+TEST_CASE("echo_server: end of stdin does not stop it - SIGTERM does, with status 0") {
   ChildProcess server({ECHO_SERVER_PATH, "--port", "0", "--quiet"});
   const auto port = test::listening_port(server.read_until("[LISTENING]"));
   server.close_stdin();
@@ -80,7 +80,7 @@ TEST_CASE("echo_server: SIGINT stops it too") {
   CHECK(server.wait() == 0);
 }
 
-TEST_CASE("echo_server: bad flags get a clear error and status != 0; --help and --version work") {
+TEST_CASE("echo_server: bad flags get a clear error and status != 0 - --help and --version work") {
   {
     ChildProcess bad({ECHO_SERVER_PATH, "--port", "70000"});
     CHECK(bad.wait() != 0);

@@ -46,7 +46,7 @@ using Lines = std::vector<std::string>;
 
 TEST_SUITE("unit") {
 
-TEST_CASE("lines end at LF; a CR before the LF is dropped; empty lines are ignored") {
+TEST_CASE("lines end at LF - a CR before the LF is dropped - empty lines are ignored") {
   CHECK(frame_at_once("one\ntwo\r\n\n\r\nthree\n").lines == Lines{"one", "two", "three"});
   CHECK(frame_at_once("a\rb\n").lines == Lines{"a\rb"});        // CR not before LF stays
   CHECK(frame_at_once("x\r\r\n").lines == Lines{"x\r"});       // only one CR is dropped
