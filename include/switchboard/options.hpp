@@ -27,7 +27,7 @@ struct ServerOptions {
   Framing framing = Framing::lines;  // --raw selects Framing::raw
 
   std::size_t max_line = 4096;       // --max-line: bytes before LF, less a CR before it
-  std::size_t max_clients = 10'000;  // --max-clients: more get "ERR server-full"
+  std::size_t max_clients = 20'000;  // --max-clients: more get "ERR server-full"
   std::chrono::seconds idle_timeout{0};  // --idle-timeout: 0 turns it off
   std::size_t max_queue = 1 << 20;   // --max-queue: bytes queued for a client that does not read
 
