@@ -116,7 +116,9 @@ class ClientRegistry {
   template <class Include>
   std::size_t broadcast(const Payload& payload, std::uint64_t except, Include include) {
     std::size_t queued = 0;
-    for (const Target& target : *targets()) {
+    // Named, not `*targets()` in the for: the snapshot must outlive the loop.
+    const std::shared_ptr<const Targets> snapshot = targets();
+    for (const Target& target : *snapshot) {
       if (target.info.id == except || !include(target.info)) continue;
       if (auto session = target.session.lock()) {
         session->deliver(payload);
