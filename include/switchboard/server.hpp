@@ -275,8 +275,8 @@ class Server final : private detail::SessionHost {
   asio::io_context io_;
   detail::Strand control_;  // the acceptor, the timers and the signals live here
   asio::ip::tcp::acceptor acceptor_;
-  asio::steady_timer backoff_timer_;
-  asio::steady_timer grace_timer_;
+  detail::SteadyTimer backoff_timer_;
+  detail::SteadyTimer grace_timer_;
   std::optional<asio::signal_set> signals_;
   asio::ip::tcp::endpoint local_;
   std::atomic<bool> started_{false};

@@ -497,7 +497,7 @@ class Session : public std::enable_shared_from_this<Session> {
   State state_ = State::open;
   bool peer_closed_ = false;
   bool reported_ = true;
-  asio::basic_waitable_timer<Clock, asio::wait_traits<Clock>, detail::Strand> timer_;
+  detail::SteadyTimer timer_;
   const Clock::time_point connected_at_;
   Clock::time_point last_received_;
   Clock::time_point close_deadline_{};

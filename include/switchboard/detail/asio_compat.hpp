@@ -22,6 +22,7 @@
 #endif
 
 #include <asio.hpp>
+#include <chrono>
 #include <asio/experimental/as_tuple.hpp>
 
 namespace switchboard::detail {
@@ -33,5 +34,8 @@ using asio::experimental::as_tuple;
 inline constexpr auto use_nothrow = as_tuple(asio::use_awaitable);
 
 using Strand = asio::strand<asio::io_context::executor_type>;
+// Timers bound to a strand (no type-erased executor in their way).
+using SteadyTimer = asio::basic_waitable_timer<std::chrono::steady_clock,
+                                               asio::wait_traits<std::chrono::steady_clock>, Strand>;
 
 }  // namespace switchboard::detail
