@@ -1,0 +1,167 @@
+// examples/chat_server/chat_handler.hpp: PROTOCOL.md's chat server.
+//
+// Registration and login go through the AuthStore on the hash pool (never
+// on an I/O thread); who is logged in on a connection is kept in the
+// ClientRegistry (its `user`), which is also what `list`, WHO and every
+// broadcast read: one source of truth, one place for broadcasts.
+// A header of its own so tests run this very handler in-process.
+#pragma once
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <switchboard/account_rules.hpp>
+#include <switchboard/auth_store.hpp>
+#include <switchboard/client_registry.hpp>
+#include <switchboard/hash_pool.hpp>
+#include <switchboard/login_throttle.hpp>
+#include <switchboard/payload.hpp>
+#include <switchboard/session.hpp>
+
+#include "chat_command.hpp"
+
+namespace chat {
+
+inline constexpr std::string_view command_words = "REGISTER LOGIN ECHO BROADCAST WHO LOGOUT PING HELP QUIT";
+
+class ChatHandler {
+ public:
+  // `store` and `pool` must outlive the server (stop the server first).
+  ChatHandler(switchboard::AuthStore& store, switchboard::HashPool& pool,
+              switchboard::ThrottleOptions throttle = {})
+      : store_(&store),
+        pool_(&pool),
+        by_name_(std::make_unique<switchboard::LoginThrottle<std::string>>(throttle)),
+        by_connection_(std::make_unique<switchboard::LoginThrottle<std::uint64_t>>(throttle)) {}
+
+  void on_connect(switchboard::Session& session) {
+    session.send_line("HELLO switchboard 1 ", std::to_string(session.id()));
+  }
+
+  void on_disconnect(switchboard::Session& session) { by_connection_->forget(session.id()); }
+
+  asio::awaitable<void> on_line(switchboard::Session& session, std::string_view line) {
+    const auto command = parse_command(line);
+    if (!command) co_return;  // spaces only: ignored like an empty line
+    const std::string& word = command->word;
+    if (word == "REGISTER") {
+      co_await register_user(session, *command);
+    } else if (word == "LOGIN") {
+      co_await login(session, *command);
+    } else if (word == "ECHO") {
+      if (!logged_in(session)) co_return not_logged_in(session);
+      if (command->rest.empty()) co_return usage(session, "ECHO <text>");
+      session.send_line("OK Echo: ", command->rest);
+    } else if (word == "BROADCAST") {
+      broadcast(session, *command);
+    } else if (word == "WHO") {
+      if (!logged_in(session)) co_return not_logged_in(session);
+      who(session);
+    } else if (word == "LOGOUT") {
+      if (!logged_in(session)) co_return not_logged_in(session);
+      session.registry().set_user(session.id(), {});
+      session.send_line("OK logged-out");
+    } else if (word == "PING") {
+      if (command->rest.empty()) session.send_line("OK PONG");
+      else session.send_line("OK PONG ", command->rest);
+    } else if (word == "HELP") {
+      session.send_line("OK ", command_words);
+    } else if (word == "QUIT") {
+      session.send_line("OK bye");
+      session.close();
+    } else {
+      session.send_line("ERR unknown-command");
+    }
+  }
+
+  // The console's `say`: MSG server <text> to every logged-in client.
+  static std::size_t say(switchboard::ClientRegistry& registry, std::string_view text) {
+    return registry.broadcast(switchboard::make_line_payload("MSG server " + std::string(text)), 0, logged_in_only);
+  }
+
+ private:
+  static bool logged_in_only(const switchboard::ClientInfo& info) { return !info.user.empty(); }
+
+  static bool logged_in(switchboard::Session& session) {
+    return !session.registry().user(session.id()).empty();
+  }
+
+  static void not_logged_in(switchboard::Session& session) { session.send_line("ERR not-logged-in"); }
+
+  static void usage(switchboard::Session& session, std::string_view form) {
+    session.send_line("ERR usage ", form);
+  }
+
+  static void refuse(switchboard::Session& session, std::error_code ec) {
+    if (ec.category() == switchboard::auth_category())
+      session.send_line("ERR ", switchboard::protocol_word(static_cast<switchboard::auth_errc>(ec.value())));
+    else
+      session.send_line("ERR storage-failure");
+  }
+
+  asio::awaitable<void> register_user(switchboard::Session& session, const Command& command) {
+    const auto credentials = split_credentials(command.rest);
+    if (!credentials) co_return usage(session, "REGISTER <user> <password>");
+    std::string user(credentials->user), password(credentials->password);
+    const auto ec = co_await pool_->run([&] { return store_->register_user(user, password); });
+    if (ec) co_return refuse(session, ec);
+    session.send_line("OK registered ", user);  // the row is committed
+  }
+
+  asio::awaitable<void> login(switchboard::Session& session, const Command& command) {
+    const auto credentials = split_credentials(command.rest);
+    if (!credentials) co_return usage(session, "LOGIN <user> <password>");
+    if (logged_in(session)) co_return session.send_line("ERR already-logged-in");
+    std::string user(credentials->user), password(credentials->password);
+    const std::string folded = switchboard::fold_username(user);
+    if (!by_name_->allowed(folded) || !by_connection_->allowed(session.id()))
+      co_return session.send_line("ERR too-many-attempts");
+    std::string registered;
+    const auto ec = co_await pool_->run([&] { return store_->verify(user, password, &registered); });
+    if (ec == switchboard::auth_errc::bad_credentials) {
+      by_name_->failed(folded);
+      by_connection_->failed(session.id());
+    }
+    if (ec) co_return refuse(session, ec);
+    session.registry().set_user(session.id(), registered);
+    session.send_line("OK logged-in ", registered);
+  }
+
+  static void broadcast(switchboard::Session& session, const Command& command) {
+    const std::string user = session.registry().user(session.id());
+    if (user.empty()) return not_logged_in(session);
+    if (!command.had_rest) return usage(session, "BROADCAST <text>");
+    if (command.rest.empty()) return session.send_line("ERR empty-message");
+    // One payload for every receiver. The text is one line already (the
+    // framer split at LF), so it can never forge a line or a sender.
+    const auto payload = switchboard::make_line_payload("MSG " + user + " " + std::string(command.rest));
+    const std::size_t sent = session.registry().broadcast(payload, session.id(), logged_in_only);
+    session.send_line("OK sent ", std::to_string(sent));
+  }
+
+  static void who(switchboard::Session& session) {
+    std::vector<std::string> names;
+    for (auto& row : session.registry().snapshot())
+      if (!row.user.empty()) names.push_back(std::move(row.user));
+    const auto folded_less = [](const std::string& a, const std::string& b) {
+      return switchboard::fold_username(a) < switchboard::fold_username(b);
+    };
+    std::sort(names.begin(), names.end(), folded_less);
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    std::string reply = "OK " + std::to_string(names.size());
+    for (const auto& name : names) reply += " " + name;
+    session.send_line(reply);
+  }
+
+  switchboard::AuthStore* store_;
+  switchboard::HashPool* pool_;
+  // Held by pointer: the handler is moved into the Server, a mutex cannot be.
+  std::unique_ptr<switchboard::LoginThrottle<std::string>> by_name_;
+  std::unique_ptr<switchboard::LoginThrottle<std::uint64_t>> by_connection_;
+};
+
+}  // namespace chat
