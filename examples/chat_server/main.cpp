@@ -26,14 +26,27 @@ int main(int argc, char** argv) {
   unsigned hash_threads = 0;
   app.add_option("--hash-threads", hash_threads, "Threads that hash passwords (default: one per core)")
       ->check(CLI::Range(1, 64));
+  switchboard::ThrottleOptions throttle;
+  long window_seconds = throttle.window.count(), lockout_seconds = throttle.lockout.count();
+  app.add_option("--login-failures", throttle.max_failures, "Failed LOGINs (per name or connection) before a lockout")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--login-window", window_seconds, "Seconds within which those failures count")
+      ->capture_default_str()
+      ->check(CLI::Range(1L, 86'400L));
+  app.add_option("--login-lockout", lockout_seconds, "Seconds of ERR too-many-attempts after them")
+      ->capture_default_str()
+      ->check(CLI::Range(0L, 86'400L));
   CLI11_PARSE(app, argc, argv);
+  throttle.window = std::chrono::seconds(window_seconds);
+  throttle.lockout = std::chrono::seconds(lockout_seconds);
   options.idle_timeout = std::chrono::seconds(idle_timeout_seconds);
 
   try {
     // Declared before the server (inside run_server), so they outlive it.
     switchboard::AuthStore store(database, cost);
     switchboard::HashPool pool(hash_threads);
-    return examples::run_server("chat_server", options, chat::ChatHandler(store, pool),
+    return examples::run_server("chat_server", options, chat::ChatHandler(store, pool, throttle),
                                 [](switchboard::Console& console, auto& server) {
                                   console.add("say", "say <text>    MSG server <text> to every logged-in client",
                                               [&server](std::string_view text) {

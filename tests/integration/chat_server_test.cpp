@@ -170,7 +170,7 @@ TEST_CASE("chat: WHO lists distinct names, as registered, sorted without regard 
   CHECK(zed->command("WHO") == "OK 3 Amy bob zed");
 }
 
-TEST_CASE("chat: QUIT answers OK bye and closes; say and stop reach logged-in clients") {
+TEST_CASE("chat: QUIT answers OK bye and closes - say and stop reach logged-in clients") {
   ChatFixture f;
   auto alice = f.logged_in("alice");
   ChatClient stranger(f.server.port());
