@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -124,12 +125,17 @@ class Session : public std::enable_shared_from_this<Session> {
   const detail::Strand& strand() const noexcept { return strand_; }
   ClientRegistry& registry() const noexcept { return host_.registry(); }
 
-  // Queues a payload (complete lines, LF included). Thread-safe: runs at
-  // once on the session's strand, else is posted to it.
+  // Queues a payload (complete lines, LF included). Thread-safe. Payloads
+  // delivered while an earlier one waits for the strand join it: one post
+  // and one write for the lot, which is what makes a broadcast storm cheap.
   void deliver(Payload payload) {
-    asio::dispatch(strand(), [self = shared_from_this(), payload = std::move(payload)]() mutable {
-      self->enqueue(std::move(payload));
-    });
+    bool first = false;
+    {
+      std::lock_guard lock(inbox_mutex_);
+      first = inbox_.empty();
+      inbox_.push_back(std::move(payload));
+    }
+    if (first) asio::post(strand(), [self = shared_from_this()] { self->take_inbox(); });
   }
 
   // Sends the farewell for `reason` after what is being written, then
@@ -316,9 +322,32 @@ class Session : public std::enable_shared_from_this<Session> {
     if (state_ == State::open && outbox_.bytes() > options_.max_queue) begin_close(errc::slow_consumer);
   }
 
-  void enqueue(Payload payload) {
-    const asio::const_buffer bytes = asio::buffer(*payload);
-    write_or_queue(bytes, &payload);
+  // Moves what deliver() collected into the outbox and writes it, many
+  // payloads in one gathered send when the socket takes them.
+  void take_inbox() {
+    std::vector<Payload> batch;
+    {
+      std::lock_guard lock(inbox_mutex_);
+      batch.swap(inbox_);
+    }
+    if (state_ != State::open) return;
+    if (batch.size() == 1) {
+      const asio::const_buffer bytes = asio::buffer(*batch.front());
+      return write_or_queue(bytes, &batch.front());
+    }
+    const bool idle = !writing_ && outbox_.empty();
+    for (auto& payload : batch) outbox_.push_back(std::move(payload));
+    if (idle) {
+      gather_.clear();
+      outbox_.gather(gather_, max_gather);
+      asio::error_code ec;
+      const std::size_t written = socket_.write_some(gather_, ec);
+      if (ec && !detail::would_block(ec)) return finish();
+      outbox_.consume(written);
+      if (outbox_.empty()) std::vector<asio::const_buffer>().swap(gather_);  // idle: hold nothing
+    }
+    start_writing();
+    if (state_ == State::open && outbox_.bytes() > options_.max_queue) begin_close(errc::slow_consumer);
   }
 
   // Writes at once with a non-blocking send when nothing is queued; queues
@@ -367,8 +396,9 @@ class Session : public std::enable_shared_from_this<Session> {
     write_queued();
   }
 
+  static constexpr std::size_t max_gather = 64;
+
   void write_queued() {
-    constexpr std::size_t max_gather = 64;
     gather_.clear();
     outbox_.gather(gather_, max_gather);
     in_flight_ = gather_.size();
@@ -490,6 +520,8 @@ class Session : public std::enable_shared_from_this<Session> {
   LineReader reader_;
 
   detail::Outbox outbox_;
+  std::mutex inbox_mutex_;      // deliver() runs on any thread
+  std::vector<Payload> inbox_;  // delivered, not yet taken on the strand
   std::vector<asio::const_buffer> gather_;  // what is being written; empty when idle
   std::size_t in_flight_ = 0;               // payloads at the front of outbox_ being written
   bool writing_ = false;

@@ -34,6 +34,25 @@ class Outbox {
     if (empty()) clear();
   }
 
+  // Removes the first `n` bytes (a write took them): whole payloads, and
+  // the front of a payload that was written in part.
+  void consume(std::size_t n) {
+    while (n != 0 && !empty()) {
+      Payload& front = items_[head_];
+      if (n >= front->size()) {
+        n -= front->size();
+        bytes_ -= front->size();
+        front.reset();
+        ++head_;
+      } else {
+        front = make_payload(front->substr(n));
+        bytes_ -= n;
+        n = 0;
+      }
+    }
+    if (empty()) clear();
+  }
+
   // Keeps the first `count` payloads and drops the rest.
   void keep_front(std::size_t count) noexcept {
     while (size() > count) {
