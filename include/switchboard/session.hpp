@@ -319,6 +319,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void write_or_queue(const Buffers& buffers, Payload* payload) {
     if (state_ != State::open) return;
     push(buffers, payload);
+    enforce_queue_bound();
+  }
+
+  // Past max_queue the client is a slow consumer (see begin_close).
+  void enforce_queue_bound() {
     if (state_ == State::open && outbox_.bytes() > options_.max_queue) begin_close(errc::slow_consumer);
   }
 
@@ -347,7 +352,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (outbox_.empty()) std::vector<asio::const_buffer>().swap(gather_);  // idle: hold nothing
     }
     start_writing();
-    if (state_ == State::open && outbox_.bytes() > options_.max_queue) begin_close(errc::slow_consumer);
+    enforce_queue_bound();
   }
 
   // Writes at once with a non-blocking send when nothing is queued; queues
