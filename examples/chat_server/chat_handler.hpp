@@ -17,6 +17,7 @@
 #include <switchboard/account_rules.hpp>
 #include <switchboard/auth_store.hpp>
 #include <switchboard/client_registry.hpp>
+#include <switchboard/handler.hpp>
 #include <switchboard/hash_pool.hpp>
 #include <switchboard/login_throttle.hpp>
 #include <switchboard/payload.hpp>
@@ -44,27 +45,30 @@ class ChatHandler {
 
   void on_disconnect(switchboard::Session& session) { by_connection_->forget(session.id()); }
 
-  asio::awaitable<void> on_line(switchboard::Session& session, std::string_view line) {
-    const auto command = parse_command(line);
-    if (!command) co_return;  // spaces only: ignored like an empty line
+  // Only REGISTER and LOGIN wait (for the hash pool); every other line is
+  // answered at once, without a coroutine.
+  switchboard::LineWork on_line(switchboard::Session& session, std::string_view line) {
+    auto command = parse_command(line);
+    if (!command) return {};  // spaces only: ignored like an empty line
     const std::string& word = command->word;
-    if (word == "REGISTER") {
-      co_await register_user(session, *command);
-    } else if (word == "LOGIN") {
-      co_await login(session, *command);
-    } else if (word == "ECHO") {
-      if (!logged_in(session)) co_return not_logged_in(session);
-      if (command->rest.empty()) co_return usage(session, "ECHO <text>");
-      session.send_line("OK Echo: ", command->rest);
+    if (word == "REGISTER") return register_user(session, std::move(*command));
+    if (word == "LOGIN") return login(session, std::move(*command));
+    if (word == "ECHO") {
+      if (!logged_in(session)) not_logged_in(session);
+      else if (command->rest.empty()) usage(session, "ECHO <text>");
+      else session.send_line("OK Echo: ", command->rest);
     } else if (word == "BROADCAST") {
       broadcast(session, *command);
     } else if (word == "WHO") {
-      if (!logged_in(session)) co_return not_logged_in(session);
-      who(session);
+      if (!logged_in(session)) not_logged_in(session);
+      else who(session);
     } else if (word == "LOGOUT") {
-      if (!logged_in(session)) co_return not_logged_in(session);
-      session.registry().set_user(session.id(), {});
-      session.send_line("OK logged-out");
+      if (!logged_in(session)) {
+        not_logged_in(session);
+      } else {
+        session.registry().set_user(session.id(), {});
+        session.send_line("OK logged-out");
+      }
     } else if (word == "PING") {
       if (command->rest.empty()) session.send_line("OK PONG");
       else session.send_line("OK PONG ", command->rest);
@@ -76,6 +80,7 @@ class ChatHandler {
     } else {
       session.send_line("ERR unknown-command");
     }
+    return {};
   }
 
   // The console's `say`: MSG server <text> to every logged-in client.
@@ -103,7 +108,8 @@ class ChatHandler {
       session.send_line("ERR storage-failure");
   }
 
-  asio::awaitable<void> register_user(switchboard::Session& session, const Command& command) {
+  // The command by value: the coroutine runs after on_line has returned.
+  asio::awaitable<void> register_user(switchboard::Session& session, Command command) {
     const auto credentials = split_credentials(command.rest);
     if (!credentials) co_return usage(session, "REGISTER <user> <password>");
     std::string user(credentials->user), password(credentials->password);
@@ -112,7 +118,7 @@ class ChatHandler {
     session.send_line("OK registered ", user);  // the row is committed
   }
 
-  asio::awaitable<void> login(switchboard::Session& session, const Command& command) {
+  asio::awaitable<void> login(switchboard::Session& session, Command command) {
     const auto credentials = split_credentials(command.rest);
     if (!credentials) co_return usage(session, "LOGIN <user> <password>");
     if (logged_in(session)) co_return session.send_line("ERR already-logged-in");

@@ -112,7 +112,8 @@ class ClientRegistry {
   }
 
   // Queues `payload` to every connection but `except` (0: none) for which
-  // include(const ClientInfo&) is true; returns how many it was queued to.
+  // include(const ClientInfo&) is true; returns how many it was queued to
+  // (a connection already closing, after its goodbye, takes nothing).
   template <class Include>
   std::size_t broadcast(const Payload& payload, std::uint64_t except, Include include) {
     std::size_t queued = 0;
@@ -120,10 +121,7 @@ class ClientRegistry {
     const std::shared_ptr<const Targets> snapshot = targets();
     for (const Target& target : *snapshot) {
       if (target.info.id == except || !include(target.info)) continue;
-      if (auto session = target.session.lock()) {
-        session->deliver(payload);
-        ++queued;
-      }
+      if (auto session = target.session.lock(); session && session->deliver(payload)) ++queued;
     }
     return queued;
   }

@@ -3,7 +3,8 @@
 // A handler is a class with
 //
 //   void on_line(Session&, std::string_view line);              // line mode, or
-//   asio::awaitable<void> on_line(Session&, std::string_view);  // when it must wait
+//   asio::awaitable<void> on_line(Session&, std::string_view);  // when it must wait, or
+//   LineWork on_line(Session&, std::string_view);               // when some lines must
 //
 // and optionally
 //
@@ -18,6 +19,7 @@
 #pragma once
 
 #include <concepts>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,8 +30,13 @@
 
 namespace switchboard {
 
+// What on_line returns when only some lines must wait (a login that hashes,
+// say): the work to await, or std::nullopt when the line was handled at
+// once. The common line then costs no coroutine at all.
+using LineWork = std::optional<asio::awaitable<void>>;
+
 template <class R>
-concept HandlerResult = std::same_as<R, void> || std::same_as<R, asio::awaitable<void>>;
+concept HandlerResult = std::same_as<R, void> || std::same_as<R, asio::awaitable<void>> || std::same_as<R, LineWork>;
 
 template <class H>
 concept LineHandler = requires(H& handler, Session& session, std::string_view line) {

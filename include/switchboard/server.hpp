@@ -47,7 +47,7 @@ template <class H>
 class Server final : private detail::SessionHost {
   static_assert(Handler<H>,
                 "A Server handler needs `void on_line(switchboard::Session&, std::string_view)` "
-                "(or `asio::awaitable<void> on_line(...)`), or for raw mode "
+                "(or one returning `asio::awaitable<void>` or `switchboard::LineWork`), or for raw mode "
                 "`void on_bytes(switchboard::Session&, std::span<const char>)`");
 
  public:
@@ -227,10 +227,11 @@ class Server final : private detail::SessionHost {
 
   std::optional<asio::awaitable<void>> dispatch_line(Session& session, std::string_view line) override {
     if constexpr (LineHandler<H>) {
-      if constexpr (std::is_void_v<decltype(handler_.on_line(session, line))>) {
+      using Result = decltype(handler_.on_line(session, line));
+      if constexpr (std::is_void_v<Result>) {
         handler_.on_line(session, line);
       } else {
-        return handler_.on_line(session, line);
+        return handler_.on_line(session, line);  // an awaitable, or a LineWork
       }
     }
     return std::nullopt;

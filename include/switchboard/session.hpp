@@ -12,10 +12,12 @@
 // this connection's reading until it is done, so one connection's lines are
 // handled one at a time, in order.
 //
-// Writing: bytes sent while nothing is queued are written at once with a
-// non-blocking send; only what the kernel does not take is queued, and a
-// write operation is in flight only while the queue is not empty. Queued
-// bytes are counted: past ServerOptions::max_queue the queued lines are
+// Writing: the replies to one chunk read are gathered and sent together
+// once the chunk is handled, and the receivers of its broadcasts are woken
+// then (see Round). Bytes sent while nothing is queued are written at once
+// with a non-blocking send; only what the kernel does not take is queued,
+// and a write operation is in flight only while the queue is not empty.
+// Queued bytes are counted: past ServerOptions::max_queue the queued lines are
 // dropped, the farewell (BYE slow-consumer) follows what is being written,
 // and the connection is cut if even that is not read within close_grace.
 //
@@ -26,6 +28,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -128,14 +131,20 @@ class Session : public std::enable_shared_from_this<Session> {
   // Queues a payload (complete lines, LF included). Thread-safe. Payloads
   // delivered while an earlier one waits for the strand join it: one post
   // and one write for the lot, which is what makes a broadcast storm cheap.
-  void deliver(Payload payload) {
+  // False, and nothing queued, once the session has begun to close.
+  bool deliver(Payload payload) {
+    if (!taking_deliveries_.load(std::memory_order_relaxed)) return false;
     bool first = false;
     {
       std::lock_guard lock(inbox_mutex_);
       first = inbox_.empty();
       inbox_.push_back(std::move(payload));
     }
-    if (first) asio::post(strand(), [self = shared_from_this()] { self->take_inbox(); });
+    if (first) {  // else the wake-up for the first is on its way
+      if (Round::open()) Round::defer(shared_from_this());
+      else wake();
+    }
+    return true;
   }
 
   // Sends the farewell for `reason` after what is being written, then
@@ -208,10 +217,137 @@ class Session : public std::enable_shared_from_this<Session> {
   // small enough that an idle connection stays cheap.
   static constexpr std::size_t small_read = 512;
 
+  // ---- Rounds ----------------------------------------------------------------
+  //
+  // A round is what a thread does with one chunk a session read: the
+  // handler's calls for every line in it. Three things wait for its end:
+  // - the reader's own replies, gathered in a buffer of the thread's (the
+  //   cork), so N pipelined requests get one send(), not N;
+  // - the wake-ups of the receivers it delivered to (a receiver is woken,
+  //   one post to its strand, when its inbox goes from empty to not), so a
+  //   burst of N broadcasts reaches each receiver as one post and one
+  //   gathered write;
+  // - the reader's next read, when it delivered anything: it reads again
+  //   once every receiver has taken the round's payloads into its own
+  //   (bounded) queue. So a sender never runs ahead of its receivers, an
+  //   inbox never holds more than a chunk's worth from one sender, and the
+  //   batches stay big under load (the sender's next N requests wait for
+  //   this round, then are handled together).
+  // That is what Redis gets from its single event loop. Deliveries from
+  // outside a round (the console, a timer) wake their receiver at once.
+  class Round {
+   public:
+    explicit Round(Session& reader) noexcept {
+      auto& round = state();
+      if (round.depth++ == 0) round.reader = &reader;
+    }
+    ~Round() {
+      auto& round = state();
+      if (--round.depth > 0) return;  // an inner round (same reader): the outer one ends it
+      Session& reader = *round.reader;
+      std::shared_ptr<ReadGate> gate;
+      if (std::exchange(round.read_held, false))
+        gate = std::make_shared<ReadGate>(reader.shared_from_this(), round.deferred.size());
+      for (auto& receiver : round.deferred) receiver->wake(gate);
+      round.deferred.clear();  // keeps its capacity for the next round
+      // Replies last: once a sender reads "sent", every receiver has the
+      // payload on its way (its strand takes it before anything it reads later).
+      reader.flush_corked();
+      round.reader = nullptr;
+    }
+    Round(const Round&) = delete;
+    Round& operator=(const Round&) = delete;
+
+    static bool open() noexcept { return state().depth > 0; }
+    static void defer(std::shared_ptr<Session> receiver) { state().deferred.push_back(std::move(receiver)); }
+
+    // The cork, if `session` is the one this thread's round is reading for.
+    static std::string* cork_of(const Session& session) noexcept {
+      auto& round = state();
+      return round.reader == &session ? &round.cork : nullptr;
+    }
+
+    // True if `session`'s next read must wait for this round's receivers
+    // (the round's end arranges it).
+    static bool hold_read(const Session& session) noexcept {
+      auto& round = state();
+      if (round.reader != &session || round.deferred.empty()) return false;
+      round.read_held = true;
+      return true;
+    }
+
+   private:
+    struct State {
+      int depth = 0;
+      Session* reader = nullptr;
+      bool read_held = false;
+      std::string cork;
+      std::vector<std::shared_ptr<Session>> deferred;
+    };
+    static State& state() noexcept {
+      thread_local State per_thread;
+      return per_thread;
+    }
+  };
+
+  // Counts a round's receivers down; the last one to take its payloads
+  // lets the reader read again.
+  class ReadGate {
+   public:
+    ReadGate(std::shared_ptr<Session> reader, std::size_t receivers)
+        : reader_(std::move(reader)), remaining_(receivers) {}
+    void passed() {
+      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+        asio::post(reader_->strand(), [reader = reader_] { reader->read(); });
+    }
+
+   private:
+    std::shared_ptr<Session> reader_;
+    std::atomic<std::size_t> remaining_;
+  };
+
+  void wake(const std::shared_ptr<ReadGate>& gate = nullptr) {
+    asio::post(strand(), [self = shared_from_this(), gate] {
+      self->take_inbox();
+      if (gate) gate->passed();
+    });
+  }
+
+  // Past this, corked replies are sent at once and a big reply is not copied.
+  static constexpr std::size_t cork_limit = 16 * 1024;
+
+  // Adds `buffers` to the round's cork. False if they are to be sent now:
+  // no round for this session, or the cork would grow past cork_limit (then
+  // what it holds is sent first, so the order stays; if that ended the
+  // session, say by its queue bound, there is nothing left to send: true).
+  template <class Buffers>
+  bool cork(const Buffers& buffers) {
+    std::string* corked = Round::cork_of(*this);
+    if (corked == nullptr) return false;
+    if (corked->size() + asio::buffer_size(buffers) > cork_limit) {
+      flush_corked();
+      return state_ != State::open;
+    }
+    for (auto it = asio::buffer_sequence_begin(buffers); it != asio::buffer_sequence_end(buffers); ++it) {
+      const asio::const_buffer b = *it;
+      corked->append(static_cast<const char*>(b.data()), b.size());
+    }
+    return true;
+  }
+
+  void flush_corked() {
+    std::string* corked = Round::cork_of(*this);
+    if (corked == nullptr || corked->empty()) return;
+    push(asio::buffer(*corked), nullptr);
+    corked->clear();
+    enforce_queue_bound();
+  }
+
   // ---- Reading ---------------------------------------------------------------
 
   void read() {
     if (state_ == State::closed || peer_closed_) return;
+    if (Round::hold_read(*this)) return;  // after this round's receivers (see Round)
     char* data = small_.data();
     std::size_t size = small_.size();
     if (large_) {
@@ -247,6 +383,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     if (options_.idle_timeout.count() > 0) last_received_ = Clock::now();
+    const Round round(*this);
     const bool filled = n == read_size_;
     const std::string_view chunk(large_ ? large_.get() : small_.data(), n);
     if (state_ != State::open) {
@@ -274,9 +411,9 @@ class Session : public std::enable_shared_from_this<Session> {
       if (work) {
         asio::co_spawn(strand(), std::move(*work),
                        [self = shared_from_this(), chunk, filled](std::exception_ptr error) {
+                         const Round round(*self);
                          if (error) {
-                           self->host_.handler_failed(*self, error);
-                           self->finish();
+                           self->handler_threw(error);
                          } else {
                            self->take_lines(chunk, filled);
                          }
@@ -305,10 +442,19 @@ class Session : public std::enable_shared_from_this<Session> {
       call();
       return true;
     } catch (...) {
-      host_.handler_failed(*this, std::current_exception());
-      finish();
+      handler_threw(std::current_exception());
       return false;
     }
+  }
+
+  // Logged, and the session is cut; the replies it gave before still go out.
+  void handler_threw(std::exception_ptr error) noexcept {
+    host_.handler_failed(*this, std::move(error));
+    try {
+      flush_corked();
+    } catch (...) {  // no memory for the rest of a reply: it is cut anyway
+    }
+    finish();
   }
 
   // ---- Writing ---------------------------------------------------------------
@@ -317,7 +463,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // when given, holds the same bytes and is queued as it is if need be.
   template <class Buffers>
   void write_or_queue(const Buffers& buffers, Payload* payload) {
-    if (state_ != State::open) return;
+    if (state_ != State::open || cork(buffers)) return;
     push(buffers, payload);
     enforce_queue_bound();
   }
@@ -434,7 +580,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // reason: the farewell to send, or none (a QUIT, or the peer's EOF).
   void begin_close(std::optional<errc> reason) {
     if (state_ != State::open) return;
+    flush_corked();  // replies already given go before the farewell
+    if (state_ != State::open) return;
     state_ = State::closing;
+    taking_deliveries_.store(false, std::memory_order_relaxed);
     if (reason == errc::slow_consumer) {
       // Drop the lines still queued; what is being written goes out whole.
       outbox_.keep_front(in_flight_);
@@ -468,6 +617,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void finish() {
     if (state_ == State::closed) return;
     state_ = State::closed;
+    taking_deliveries_.store(false, std::memory_order_relaxed);
     asio::error_code ignored;
     socket_.shutdown(asio::socket_base::shutdown_both, ignored);
     socket_.close(ignored);
@@ -525,8 +675,9 @@ class Session : public std::enable_shared_from_this<Session> {
   LineReader reader_;
 
   detail::Outbox outbox_;
-  std::mutex inbox_mutex_;      // deliver() runs on any thread
-  std::vector<Payload> inbox_;  // delivered, not yet taken on the strand
+  std::atomic<bool> taking_deliveries_{true};  // read by deliver(), on any thread
+  std::mutex inbox_mutex_;                      // deliver() runs on any thread
+  std::vector<Payload> inbox_;                  // delivered, not yet taken on the strand
   std::vector<asio::const_buffer> gather_;  // what is being written; empty when idle
   std::size_t in_flight_ = 0;               // payloads at the front of outbox_ being written
   bool writing_ = false;
