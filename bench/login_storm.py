@@ -20,12 +20,11 @@ threads' stacks). Exit status 0 when both hold. Standard library only.
 import argparse
 import asyncio
 import os
-import re
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
+
+from server_process import ServerProcess, rss_kib
 
 
 def percentile(samples, p):
@@ -34,14 +33,6 @@ def percentile(samples, p):
     ordered = sorted(samples)
     k = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))
     return ordered[k]
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
 
 
 class Client:
@@ -146,21 +137,8 @@ def main():
         if args.hash_threads:
             command += ["--hash-threads", str(args.hash_threads)]
         command += args.server_arg
-        server = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        try:
-            port = None
-            for line in server.stdout:
-                match = re.search(r"\[LISTENING\] .*:(\d+)$", line.strip())
-                if match:
-                    port = int(match.group(1))
-                    break
-            if port is None:
-                sys.exit("the server did not say where it listens")
-            samples, durations, storm_s, rss_before, rss_peak = asyncio.run(run(args, port, server.pid))
-        finally:
-            server.stdin.write("exit\n")
-            server.stdin.close()
-            server.wait(timeout=10)
+        with ServerProcess(command) as server:
+            samples, durations, storm_s, rss_before, rss_peak = asyncio.run(run(args, server.port, server.pid))
 
     hash_threads = args.hash_threads or os.cpu_count()
     memory_kib = args.hash_memory // 1024

@@ -20,17 +20,10 @@ import re
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
+from server_process import ServerProcess, rss_kib
 
 
 def stalled_receiver(port, name):
@@ -75,30 +68,23 @@ def main():
     parser.add_argument("--size", type=int, default=2048, help="message text bytes (enough to fill the stalled queue)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory():
-        server = subprocess.Popen([args.server, "--port", "0", "--quiet", "--db", ":memory:",
-                                   "--hash-memory", "8192", "--hash-ops", "1"],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    with ServerProcess([args.server, "--port", "0", "--quiet", "--db", ":memory:",
+                        "--hash-memory", "8192", "--hash-ops", "1"]) as server:
+        port = server.port
+        rss_start = rss_kib(server.pid)
+        results = {"A": [], "B": []}
+        peak = [rss_start]
+        sampling = True
+
+        def sample():
+            while sampling:
+                peak[0] = max(peak[0], rss_kib(server.pid))
+                time.sleep(0.05)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        stalled_reports = []
         try:
-            port = None
-            for line in server.stdout:
-                match = re.search(r"\[LISTENING\] .*:(\d+)$", line.strip())
-                if match:
-                    port = int(match.group(1))
-                    break
-            rss_start = rss_kib(server.pid)
-            results = {"A": [], "B": []}
-            peak = [rss_start]
-            sampling = True
-
-            def sample():
-                while sampling:
-                    peak[0] = max(peak[0], rss_kib(server.pid))
-                    time.sleep(0.05)
-
-            sampler = threading.Thread(target=sample)
-            sampler.start()
-            stalled_reports = []
             for n in range(args.passes):
                 for kind in ("A", "B"):
                     stalled = stalled_receiver(port, f"stalled{os.getpid()}_{n}") if kind == "B" else None
@@ -123,12 +109,9 @@ def main():
                         stalled_reports.append(cut)
                         print(f"  the stalled receiver read {messages} of {published} MSG lines, then "
                               f"{last if last != '<nothing>' else 'the close'}: {'cut' if cut else 'NOT cut'}")
+        finally:
             sampling = False
             sampler.join()
-        finally:
-            server.stdin.write("exit\n")
-            server.stdin.close()
-            server.wait(timeout=10)
 
     a = sorted(results["A"])[len(results["A"]) // 2]
     b = sorted(results["B"])[len(results["B"]) // 2]
