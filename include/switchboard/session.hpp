@@ -239,7 +239,10 @@ class Session : public std::enable_shared_from_this<Session> {
    public:
     explicit Round(Session& reader) noexcept {
       auto& round = state();
-      if (round.depth++ == 0) round.reader = &reader;
+      if (round.depth++ == 0) {
+        round.reader = &reader;
+        round.more_calls = false;
+      }
     }
     ~Round() {
       auto& round = state();
@@ -267,6 +270,19 @@ class Session : public std::enable_shared_from_this<Session> {
       return round.reader == &session ? &round.cork : nullptr;
     }
 
+    // Whether more handler calls may follow in this round (more of the
+    // chunk is left).
+    static void expect_more_calls(bool more) noexcept { state().more_calls = more; }
+
+    // A reply is worth holding back when another may join it, or when
+    // receivers are to be woken first (see ~Round). Otherwise it goes at
+    // once, without a copy: a client sending one request at a time pays
+    // nothing for the cork.
+    static bool worth_corking() noexcept {
+      auto& round = state();
+      return round.more_calls || !round.deferred.empty();
+    }
+
     // True if `session`'s next read must wait for this round's receivers
     // (the round's end arranges it).
     static bool hold_read(const Session& session) noexcept {
@@ -280,6 +296,7 @@ class Session : public std::enable_shared_from_this<Session> {
     struct State {
       int depth = 0;
       Session* reader = nullptr;
+      bool more_calls = false;
       bool read_held = false;
       std::string cork;
       std::vector<std::shared_ptr<Session>> deferred;
@@ -317,13 +334,14 @@ class Session : public std::enable_shared_from_this<Session> {
   static constexpr std::size_t cork_limit = 16 * 1024;
 
   // Adds `buffers` to the round's cork. False if they are to be sent now:
-  // no round for this session, or the cork would grow past cork_limit (then
+  // no round for this session, nothing to gather them with (see
+  // Round::worth_corking), or the cork would grow past cork_limit (then
   // what it holds is sent first, so the order stays; if that ended the
   // session, say by its queue bound, there is nothing left to send: true).
   template <class Buffers>
   bool cork(const Buffers& buffers) {
     std::string* corked = Round::cork_of(*this);
-    if (corked == nullptr) return false;
+    if (corked == nullptr || (corked->empty() && !Round::worth_corking())) return false;
     if (corked->size() + asio::buffer_size(buffers) > cork_limit) {
       flush_corked();
       return state_ != State::open;
@@ -406,6 +424,7 @@ class Session : public std::enable_shared_from_this<Session> {
         break;
       }
       if (!line) break;
+      Round::expect_more_calls(!chunk.empty());
       std::optional<asio::awaitable<void>> work;
       if (!guard([&] { work = host_.dispatch_line(*this, *line); })) return;
       if (work) {
