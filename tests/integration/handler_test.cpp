@@ -35,6 +35,24 @@ struct SlowHandler {
   std::string farewell(switchboard::errc reason) { return "GOODBYE " + std::string(switchboard::protocol_word(reason)); }
 };
 
+// Answers most lines at once; lines starting with "wait" only after a
+// timer (switchboard::LineWork): the answers must still come in order.
+struct MixedHandler {
+  switchboard::LineWork on_line(switchboard::Session& session, std::string_view line) {
+    if (!line.starts_with("wait")) {
+      session.send_line("done ", line);
+      return {};
+    }
+    return answer_later(session, std::string(line));
+  }
+
+  static asio::awaitable<void> answer_later(switchboard::Session& session, std::string line) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(line.size() % 3));
+    co_await timer.async_wait(asio::use_awaitable);
+    session.send_line("done ", line);
+  }
+};
+
 struct ThrowingHandler {
   void on_line(switchboard::Session& session, std::string_view line) {
     if (line == "throw") throw std::runtime_error("handler failure on purpose");
@@ -57,6 +75,16 @@ TEST_CASE("an awaitable handler: lines of one connection are handled one at a ti
   client.send(batch);
   for (int i = 0; i < 200; ++i)
     REQUIRE(client.read_line() == "done line" + std::string(static_cast<std::size_t>(i % 3), '.') + std::to_string(i));
+}
+
+TEST_CASE("a LineWork handler: lines answered at once and lines that wait keep their order") {
+  test::TestServer<MixedHandler> server;
+  TestClient client(server.port());
+  const auto name = [](int i) { return (i % 4 == 0 ? "wait" : "now") + std::string(static_cast<std::size_t>(i % 3), '.') + std::to_string(i); };
+  std::string batch;
+  for (int i = 0; i < 200; ++i) batch += name(i) + "\n";
+  client.send(batch);
+  for (int i = 0; i < 200; ++i) REQUIRE(client.read_line() == "done " + name(i));
 }
 
 TEST_CASE("the handler's farewell replaces the default goodbye") {
