@@ -177,7 +177,8 @@ TEST_CASE("chat: a receiver that stops reading during a broadcast flood gets BYE
   // keeps up with (one that outran every reader would cut them all, rightly).
   constexpr int lines = 50'000, batch = 500;
   const std::string text(400, 't');
-  const auto msg = [&](int i) { return "MSG alice " + std::to_string(i) + " " + text; };
+  const auto said = [&](int i) { return std::to_string(i) + " " + text; };
+  const auto msg = [&](int i) { return "MSG alice " + said(i); };
 
   const long before_kib = test::resident_kib();
   std::atomic<long> peak_growth_kib{0};
@@ -193,7 +194,7 @@ TEST_CASE("chat: a receiver that stops reading during a broadcast flood gets BYE
   for (int first = 0; first < lines; first += batch) {
     REQUIRE(test::eventually([&] { return carol_got >= first - batch; }, 10s));
     std::string lines_out;
-    for (int i = first; i < first + batch; ++i) lines_out += "BROADCAST " + msg(i).substr(10) + "\n";
+    for (int i = first; i < first + batch; ++i) lines_out += "BROADCAST " + said(i) + "\n";
     alice->send(lines_out);
     for (int i = first; i < first + batch; ++i) {
       const std::string reply = alice->reply();
