@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "switchboard/detail/asio_compat.hpp"
+#include "switchboard/detail/endpoint.hpp"
 #include "switchboard/detail/outbox.hpp"
 #include "switchboard/error.hpp"
 #include "switchboard/line_reader.hpp"
@@ -76,14 +77,6 @@ class SessionHost {
  protected:
   ~SessionHost() = default;
 };
-
-// "127.0.0.1:5000", "[::1]:5000".
-inline std::string format_endpoint(const asio::ip::tcp::endpoint& endpoint) {
-  const auto address = endpoint.address();
-  const std::string port = std::to_string(endpoint.port());
-  if (address.is_v6()) return "[" + address.to_string() + "]:" + port;
-  return address.to_string() + ":" + port;
-}
 
 inline bool would_block(const asio::error_code& ec) noexcept {
   return ec == asio::error::would_block || ec == asio::error::try_again;

@@ -1,0 +1,126 @@
+// examples/stress_client/chat.hpp: PROTOCOL.md's chat server, from a client.
+//
+// What every scenario that speaks to the chat server checks: the greeting,
+// one reply per command (events such as MSG may come between), the exact
+// reply each command must get. A wrong or missing reply is a protocol error
+// naming the connection, the request and the line.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "load.hpp"
+
+namespace stress::chat {
+
+inline bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+// A whole decimal number, or nothing.
+inline std::optional<std::uint64_t> number(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// "HELLO switchboard 1 <id>" with a positive id.
+inline asio::awaitable<bool> greeting(Client& client, std::size_t operation) {
+  client.set_operation(operation);
+  auto line = co_await client.read_line(operation, "the HELLO greeting");
+  if (!line) co_return false;
+  constexpr std::string_view hello = "HELLO switchboard 1 ";
+  const auto id = starts_with(*line, hello) ? number(line->substr(hello.size())) : std::nullopt;
+  if (!id || *id == 0) {
+    client.fail(starts_with(*line, "ERR server-full") ? ErrorKind::connection : ErrorKind::protocol, operation,
+                fmt::format("expected \"HELLO switchboard 1 <id>\", got \"{}\"", *line));
+    co_return false;
+  }
+  co_return true;
+}
+
+// Reads up to the reply to the command in flight; events before it go to
+// on_event(line) (a MSG; BYE is an error: the server is closing us).
+template <class OnEvent>
+asio::awaitable<std::optional<std::string_view>> reply(Client& client, std::size_t operation, std::string_view what,
+                                                       OnEvent& on_event) {
+  for (;;) {
+    auto line = co_await client.read_line(operation, what);
+    if (!line) co_return std::nullopt;
+    if (starts_with(*line, "OK") || starts_with(*line, "ERR")) co_return line;
+    if (starts_with(*line, "BYE")) {
+      client.fail(ErrorKind::protocol, operation, fmt::format("the server said \"{}\" while waiting for {}", *line, what));
+      co_return std::nullopt;
+    }
+    if (!on_event(*line)) co_return std::nullopt;
+  }
+}
+
+// Sends `request` (one line) and checks its reply is `expected`, or starts
+// with it when `prefix_only`; records the round trip. Returns the reply.
+template <class OnEvent>
+asio::awaitable<std::optional<std::string_view>> call(Client& client, std::size_t operation, std::string_view request,
+                                                      std::string_view expected, OnEvent& on_event,
+                                                      bool prefix_only = false) {
+  client.set_operation(operation);
+  const auto start = Clock::now();
+  std::string line(request);
+  line += '\n';
+  if (!co_await client.write(operation, line)) co_return std::nullopt;
+  auto answer = co_await reply(client, operation, "the reply", on_event);
+  if (!answer) co_return std::nullopt;
+  if (prefix_only ? !starts_with(*answer, expected) : *answer != expected) {
+    const auto shown = request.substr(0, request.find(' '));  // never a password
+    client.fail(ErrorKind::protocol, operation,
+                fmt::format("{} expected \"{}{}\", got \"{}\"", shown, expected, prefix_only ? "..." : "", *answer));
+    co_return std::nullopt;
+  }
+  client.worker.stats.record(operation, nanoseconds_since(start));
+  co_return answer;
+}
+
+// An event handler for connections that expect none: MSG lines from others
+// are ignored, anything else is a protocol error.
+struct IgnoreMessages {
+  Client& client;
+  std::size_t operation;
+  bool operator()(std::string_view line) {
+    if (starts_with(line, "MSG ")) return true;
+    client.fail(ErrorKind::protocol, operation, fmt::format("unexpected line \"{}\"", line));
+    return false;
+  }
+};
+
+// REGISTER `user` (an existing account is fine when `existing_ok`).
+template <class OnEvent>
+asio::awaitable<bool> register_user(Client& client, std::size_t operation, std::string_view user,
+                                    std::string_view password, bool existing_ok, OnEvent& on_event) {
+  client.set_operation(operation);
+  const auto start = Clock::now();
+  const std::string request = fmt::format("REGISTER {} {}\n", user, password);
+  if (!co_await client.write(operation, request)) co_return false;
+  auto answer = co_await reply(client, operation, "the reply to REGISTER", on_event);
+  if (!answer) co_return false;
+  if (*answer != fmt::format("OK registered {}", user) && !(existing_ok && *answer == "ERR user-exists")) {
+    client.fail(ErrorKind::protocol, operation,
+                fmt::format("REGISTER {} expected \"OK registered {}\", got \"{}\"", user, user, *answer));
+    co_return false;
+  }
+  client.worker.stats.record(operation, nanoseconds_since(start));
+  co_return true;
+}
+
+template <class OnEvent>
+asio::awaitable<bool> login(Client& client, std::size_t operation, std::string_view user, std::string_view password,
+                            OnEvent& on_event) {
+  const auto request = fmt::format("LOGIN {} {}", user, password);
+  const auto expected = fmt::format("OK logged-in {}", user);
+  const auto answer = co_await call(client, operation, request, expected, on_event);
+  co_return answer.has_value();
+}
+
+}  // namespace stress::chat

@@ -1,0 +1,154 @@
+// examples/stress_client/fanout_scenario.hpp: one sender, R receivers.
+//
+// --clients R receivers and one sender log in to the chat server (over
+// --users accounts, seeded first). When all are in, the sender BROADCASTs
+// "<k> <time sent>" for --duration seconds with --window messages in flight,
+// checks each "OK sent <n>" counts at least the receivers still connected,
+// then sends "end <count>". Each receiver checks it gets the sender's
+// messages 1, 2, 3 ... in order, records send-to-delivery latency, and at
+// "end <count>" that it got exactly <count>: per-sender order is what makes
+// the marker a fence. Deliveries per second run from the first send to the
+// last delivery.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "accounts.hpp"
+#include "chat.hpp"
+#include "scenario.hpp"
+
+namespace stress {
+
+inline Report run_fanout(const Options& options, const Target& target) {
+  enum Op : std::size_t { connect, seed_op, login_op, broadcast, delivery, quit };
+  const std::vector<std::string> operations{"connect", "seed", "login", "broadcast", "delivery", "quit"};
+  const std::size_t receivers = options.clients, connections = receivers + 1;
+  Report report{"fanout", connections, options.threads, 0, Stats(operations), {}};
+  const auto prefix = user_prefix(options);
+  const std::size_t users = std::max<std::size_t>(1, std::min(options.users, connections));
+  auto account = [&](std::size_t i) { return fmt::format("{}f{}", prefix, i % users); };
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < users; ++i) names.push_back(account(i));
+  seed(options, target, operations, connect, seed_op, names, report.stats);
+  if (report.stats.total_errors() > 0) return report;
+
+  const std::string sender_name = account(receivers);  // the last connection sends
+  const auto duration = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.duration));
+  Gate ready(connections);
+  std::atomic<Clock::rep> first_send{0}, last_delivery{0};
+  std::atomic<std::uint64_t> acknowledged{0}, delivered{0}, receivers_alive{receivers};
+
+  auto sender = [&](Client& client) -> asio::awaitable<bool> {
+    chat::IgnoreMessages ignore{client, broadcast};
+    const auto start = Clock::now();
+    first_send = start.time_since_epoch().count();
+    std::deque<Clock::time_point> in_flight;
+    std::uint64_t next = 1;
+    std::string out;
+    client.set_operation(broadcast);
+    while (true) {
+      const auto now = Clock::now();
+      while (now - start < duration && in_flight.size() < options.window) {
+        fmt::format_to(std::back_inserter(out), "BROADCAST {} {}\n", next++, now.time_since_epoch().count());
+        in_flight.push_back(now);
+      }
+      if (in_flight.empty()) break;
+      if (!out.empty() && !co_await client.write(broadcast, out)) co_return false;
+      out.clear();
+      auto answer = co_await chat::reply(client, broadcast, "the reply to BROADCAST", ignore);
+      if (!answer) co_return false;
+      const auto count = chat::starts_with(*answer, "OK sent ") ? chat::number(answer->substr(8)) : std::nullopt;
+      if (!count || *count < receivers_alive.load()) {
+        client.fail(ErrorKind::protocol, broadcast,
+                    fmt::format("BROADCAST expected \"OK sent <n>\" with n >= {} receivers, got \"{}\"",
+                                receivers_alive.load(), *answer));
+        co_return false;
+      }
+      client.worker.stats.record(broadcast, nanoseconds_since(in_flight.front()));
+      in_flight.pop_front();
+      acknowledged.fetch_add(1, std::memory_order_relaxed);
+    }
+    const auto end = fmt::format("BROADCAST end {}", acknowledged.load());
+    // (No co_await inside && or ||: g++ 12 mishandles some of those.)
+    if (!co_await chat::call(client, broadcast, end, "OK sent ", ignore, true)) co_return false;
+    const auto bye = co_await chat::call(client, quit, "QUIT", "OK bye", ignore);
+    co_return bye.has_value();
+  };
+
+  auto receiver = [&](Client& client) -> asio::awaitable<bool> {
+    const std::string from = fmt::format("MSG {} ", sender_name);
+    std::uint64_t expected = 1;
+    client.set_operation(delivery);
+    for (;;) {
+      auto line = co_await client.read_line(delivery, "the sender's messages");
+      if (!line) co_return false;
+      const auto now = Clock::now();
+      if (chat::starts_with(*line, "MSG ") && !chat::starts_with(*line, from)) continue;  // someone else's
+      if (!chat::starts_with(*line, from)) {
+        client.fail(ErrorKind::protocol, delivery, fmt::format("expected \"{}...\", got \"{}\"", from, *line));
+        co_return false;
+      }
+      const auto text = line->substr(from.size());
+      const auto space = text.find(' ');
+      const auto word = text.substr(0, space), rest = space == std::string_view::npos ? "" : text.substr(space + 1);
+      if (word == "end") {
+        if (chat::number(rest) != expected - 1) {
+          client.fail(ErrorKind::protocol, delivery,
+                      fmt::format("received {} messages, the sender had {} acknowledged", expected - 1, rest));
+          co_return false;
+        }
+        break;
+      }
+      const auto sent = chat::number(rest);
+      if (chat::number(word) != expected || !sent) {
+        client.fail(ErrorKind::protocol, delivery, fmt::format("expected message {}, got \"{}\"", expected, *line));
+        co_return false;
+      }
+      ++expected;
+      client.worker.stats.record(delivery, static_cast<std::uint64_t>(now.time_since_epoch().count()) - *sent, now);
+      delivered.fetch_add(1, std::memory_order_relaxed);
+      auto last = last_delivery.load(std::memory_order_relaxed);
+      while (last < now.time_since_epoch().count() &&
+             !last_delivery.compare_exchange_weak(last, now.time_since_epoch().count(), std::memory_order_relaxed)) {
+      }
+    }
+    chat::IgnoreMessages ignore{client, quit};
+    const auto bye = co_await chat::call(client, quit, "QUIT", "OK bye", ignore);
+    co_return bye.has_value();
+  };
+
+  auto client_main = [&](Client& client) -> asio::awaitable<void> {
+    Arrivals gates({&ready});
+    const bool sends = client.number == connections;
+    chat::IgnoreMessages ignore{client, login_op};
+    bool ok = co_await client.connect(connect);
+    if (ok) ok = co_await chat::greeting(client, connect);
+    if (ok) ok = co_await chat::login(client, login_op, account(client.number - 1), options.password, ignore);
+    if (ok) {
+      co_await gates.wait(client.park);
+      if (sends) ok = co_await sender(client);
+      else ok = co_await receiver(client);
+    }
+    if (!ok && !sends) receivers_alive.fetch_sub(1);
+  };
+
+  Phase phase(options, target, operations);
+  phase.run(connections, "fanout", client_main, [&] {
+    return fmt::format("{} deliveries of {} messages", delivered.load(), acknowledged.load());
+  });
+  phase.merge_into(report.stats);
+  const auto first = first_send.load(), last = last_delivery.load();
+  report.seconds = last > first ? std::chrono::duration<double>(Clock::duration(last - first)).count() : 0;
+  report.figures = {{"receivers", static_cast<double>(receivers)},
+                    {"messages acknowledged", static_cast<double>(acknowledged.load())},
+                    {"deliveries", static_cast<double>(delivered.load())},
+                    {"deliveries per second", report.seconds > 0 ? delivered.load() / report.seconds : 0}};
+  return report;
+}
+
+}  // namespace stress
