@@ -1,10 +1,9 @@
 // switchboard/console.hpp: the operator's commands on stdin.
 //
-// A console owns one thread that waits on stdin with poll() beside a
-// wake-up pipe, so stop() can always join it, and hands each line to an
-// executor (the server's io_context): commands never block an I/O thread,
-// and an I/O thread never blocks on the terminal. End of input ends the
-// console, not the server. Output is written a whole reply at a time and
+// A console reads stdin on its own thread (an InputThread) and hands each
+// line to an executor (the server's io_context): commands never block an
+// I/O thread, and an I/O thread never blocks on the terminal. End of input
+// ends the console, not the server. Output is written a whole reply at a time and
 // flushed; a closed stdout is ignored (the console ignores SIGPIPE, see
 // start()).
 //
@@ -13,13 +12,10 @@
 // its own (the chat server's `say`).
 #pragma once
 
-#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <csignal>
@@ -28,11 +24,9 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -40,6 +34,7 @@
 
 #include "switchboard/client_registry.hpp"
 #include "switchboard/detail/asio_compat.hpp"
+#include "switchboard/input_thread.hpp"
 
 namespace switchboard {
 
@@ -70,22 +65,14 @@ class Console {
   // with MSG_NOSIGNAL).
   void start() {
     std::signal(SIGPIPE, SIG_IGN);
-    if (::pipe(wake_) != 0) throw std::system_error(errno, std::generic_category(), "console: pipe");
     // Lines run on the executor, perhaps after this console is gone: they
     // take their own reference to the commands.
     frozen_ = std::make_shared<const Commands>(commands_);
-    thread_ = std::thread([this] { read_loop(); });
+    input_thread_.start(input_, [this](std::string_view chunk) { take(chunk); });
   }
 
-  // Wakes and joins the reading thread. Idempotent; any thread but its own.
-  void stop() {
-    if (!thread_.joinable()) return;
-    const char byte = 0;
-    [[maybe_unused]] auto n = ::write(wake_[1], &byte, 1);
-    thread_.join();
-    ::close(wake_[0]);
-    ::close(wake_[1]);
-  }
+  // Stops reading (joins the reading thread). Idempotent; any thread but its own.
+  void stop() { input_thread_.stop(); }
 
   // Runs one command line as if typed; returns what it printed. (Used by the
   // reading thread via the executor, and by tests directly.)
@@ -139,46 +126,33 @@ class Console {
   // A line longer than this is refused, never buffered without bound.
   static constexpr std::size_t max_line = 64 * 1024;
 
-  void read_loop() {
-    std::string pending;
-    std::array<char, 4096> chunk;
-    bool overlong = false;
-    for (;;) {
-      std::array<pollfd, 2> fds{pollfd{input_, POLLIN, 0}, pollfd{wake_[0], POLLIN, 0}};
-      if (::poll(fds.data(), fds.size(), -1) < 0) {
-        if (errno == EINTR) continue;
-        return;
+  // On the reading thread: splits chunks into lines, each posted to run.
+  void take(std::string_view chunk) {
+    for (char c : chunk) {
+      if (c != '\n') {
+        if (pending_.size() < max_line) pending_.push_back(c);
+        else overlong_ = true;
+        continue;
       }
-      if (fds[1].revents != 0) return;  // stop()
-      if (fds[0].revents == 0) continue;
-      const ssize_t n = ::read(input_, chunk.data(), chunk.size());
-      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-      if (n <= 0) return;  // end of input: the console ends, the server goes on
-      for (char c : std::string_view(chunk.data(), static_cast<std::size_t>(n))) {
-        if (c != '\n') {
-          if (pending.size() < max_line) pending.push_back(c);
-          else overlong = true;
-          continue;
-        }
-        if (overlong) {
-          print("console: line too long, ignored");
-        } else {
-          asio::post(executor_, [commands = frozen_, line = std::move(pending)] {
-            print(execute(*commands, line));
-          });
-        }
-        pending.clear();
-        overlong = false;
+      if (overlong_) {
+        print("console: line too long, ignored");
+      } else {
+        asio::post(executor_, [commands = frozen_, line = std::move(pending_)] {
+          print(execute(*commands, line));
+        });
       }
+      pending_.clear();
+      overlong_ = false;
     }
   }
 
   asio::strand<asio::any_io_executor> executor_;
   int input_;
-  int wake_[2] = {-1, -1};
   Commands commands_;
   std::shared_ptr<const Commands> frozen_;
-  std::thread thread_;
+  std::string pending_;  // the reading thread's unfinished line
+  bool overlong_ = false;
+  InputThread input_thread_;
 };
 
 // Installs exit/quit, list, count and kick for `server` (a Server<H>, or
