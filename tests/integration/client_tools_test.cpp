@@ -1,0 +1,264 @@
+// The client programs against the real servers: stress_client's scenarios
+// (exit status, figures, --json), its verdict on a server that answers
+// wrongly or not at all, and chat_client driven through pipes.
+#include "../support/child_process.hpp"
+#include "../support/test_client.hpp"
+#include "../support/test_server.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#if !defined(STRESS_CLIENT_PATH) || !defined(CHAT_CLIENT_PATH) || !defined(CHAT_SERVER_PATH) || !defined(ECHO_SERVER_PATH)
+#error "the paths of stress_client, chat_client, chat_server and echo_server must be defined"
+#endif
+
+using namespace std::chrono_literals;
+using test::ChildProcess;
+using test::TestClient;
+using json = nlohmann::json;
+
+namespace {
+
+// A scratch file removed at the end of the test.
+struct ScratchFile {
+  explicit ScratchFile(const std::string& name)
+      : path((std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))).string()) {
+    remove();
+  }
+  ~ScratchFile() { remove(); }
+  void remove() const {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  }
+  std::string path;
+};
+
+// A server binary on a free port (cheap password hashing for the chat server).
+struct RunningServer {
+  RunningServer(std::vector<std::string> argv)
+      : process(std::move(argv)), port(test::listening_port(process.read_until("[LISTENING] 127.0.0.1:"))) {}
+  ~RunningServer() {
+    try {
+      process.write_line("exit");
+    } catch (const std::exception&) {  // it has ended already: the child's destructor reaps it
+    }
+    process.wait();
+  }
+  ChildProcess process;
+  std::uint16_t port;
+};
+
+RunningServer chat_server(const ScratchFile& database) {
+  return RunningServer({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", database.path,
+                        "--hash-memory", "8192", "--hash-ops", "1"});
+}
+
+// Runs a program to its end; its output (stdout and stderr) and status.
+struct Finished {
+  std::string output;
+  int status = -1;
+};
+Finished run(std::vector<std::string> argv, std::chrono::seconds timeout = 60s) {
+  ChildProcess child(std::move(argv), true);
+  child.close_stdin();
+  Finished result;
+  while (auto line = child.read_line(timeout)) result.output += *line + "\n";
+  result.status = child.wait(timeout).value_or(-1);
+  return result;
+}
+
+std::vector<std::string> stress(std::uint16_t port, std::vector<std::string> args) {
+  std::vector<std::string> argv{STRESS_CLIENT_PATH, "--port", std::to_string(port), "--threads", "2"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+const json& operation(const json& report, const std::string& name) {
+  for (const auto& op : report.at("operations"))
+    if (op.at("name") == name) return op;
+  throw std::runtime_error("no operation " + name);
+}
+
+// Answers "Echo: <line>" like the echo server, except that "hello 3" gets a
+// wrong answer.
+struct WrongEchoHandler {
+  void on_line(switchboard::Session& session, std::string_view line) {
+    session.send_line("Echo: ", line == "hello 3" ? std::string_view("hello three") : line);
+  }
+};
+
+// Reads lines and never answers.
+struct SilentHandler {
+  void on_line(switchboard::Session&, std::string_view) {}
+};
+
+}  // namespace
+
+TEST_SUITE("integration") {
+
+TEST_CASE("stress_client: the auth scenario against chat_server checks every reply and counts every MSG") {
+  ScratchFile database("switchboard-stress-auth.db");
+  RunningServer server = chat_server(database);
+  const auto result = run(stress(server.port, {"--scenario", "auth", "--clients", "20", "--messages", "3", "--json"}));
+  INFO(result.output);
+  REQUIRE(result.status == 0);
+  const auto report = json::parse(result.output);
+  CHECK(report.at("scenario") == "auth");
+  CHECK(report.at("errors").at("total") == 0);
+  CHECK(operation(report, "seed").at("count") == 10);      // the logging-in half's accounts
+  CHECK(operation(report, "register").at("count") == 10);  // the other half's fresh names
+  CHECK(operation(report, "login").at("count") == 20);
+  CHECK(operation(report, "echo").at("count") == 60);
+  CHECK(operation(report, "broadcast").at("count") == 60);
+  CHECK(operation(report, "logout").at("count") == 20);
+  CHECK(operation(report, "quit").at("count") == 20);
+  CHECK(operation(report, "echo").at("p99_us").get<double>() > 0);
+  CHECK(report.at("figures").at("MSG events received") == 60 * 19);  // each broadcast reaches the 19 others
+}
+
+TEST_CASE("stress_client: echo, idle and fanout scenarios against the real servers print their figures") {
+  RunningServer echo({ECHO_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet"});
+  SUBCASE("echo, pipelined, as a table") {
+    const auto result = run(stress(echo.port, {"--scenario", "echo", "--clients", "4", "--pipeline", "8",
+                                               "--duration", "0.5", "--warmup", "0.2", "--size", "100"}));
+    INFO(result.output);
+    CHECK(result.status == 0);
+    CHECK(result.output.find("scenario echo: 4 connections") != std::string::npos);
+    CHECK(result.output.find("\necho ") != std::string::npos);
+    CHECK(result.output.find("errors: 0 (connection 0, timeout 0, protocol 0)") != std::string::npos);
+  }
+  SUBCASE("idle, with the server's memory") {
+    const auto result = run(stress(echo.port, {"--scenario", "idle", "--clients", "50", "--duration", "1",
+                                               "--server-pid", std::to_string(echo.process.pid()), "--json"}));
+    INFO(result.output);
+    REQUIRE(result.status == 0);
+    const auto report = json::parse(result.output);
+    CHECK(report.at("figures").at("connections held") == 50);
+    CHECK(report.at("figures").at("server RSS held (KiB)").get<double>() > 0);
+    CHECK(report.at("figures").contains("server bytes per connection"));
+  }
+  SUBCASE("fanout to the chat server") {
+    ScratchFile database("switchboard-stress-fanout.db");
+    RunningServer chat = chat_server(database);
+    const auto result = run(stress(chat.port, {"--scenario", "fanout", "--clients", "10", "--duration", "0.5",
+                                               "--window", "8", "--json"}));
+    INFO(result.output);
+    REQUIRE(result.status == 0);
+    const auto report = json::parse(result.output);
+    const auto messages = report.at("figures").at("messages acknowledged").get<double>();
+    CHECK(messages > 0);
+    CHECK(report.at("figures").at("deliveries").get<double>() == 10 * messages);
+    CHECK(operation(report, "delivery").at("count").get<double>() == 10 * messages);
+  }
+}
+
+TEST_CASE("stress_client: a wrong answer or none is an error naming the connection and the line, status 1") {
+  SUBCASE("a wrong echo") {
+    test::TestServer<WrongEchoHandler> server;
+    const auto result = run(stress(server.port(), {"--scenario", "echo", "--clients", "1", "--duration", "0.3",
+                                                   "--warmup", "0"}));
+    INFO(result.output);
+    CHECK(result.status == 1);
+    CHECK(result.output.find("connection 1: protocol error in echo: expected \"Echo: hello 3\", got \"Echo: hello three\"") !=
+          std::string::npos);
+    CHECK(result.output.find("errors: 1 (connection 0, timeout 0, protocol 1)") != std::string::npos);
+  }
+  SUBCASE("no answer within --timeout") {
+    test::TestServer<SilentHandler> server;
+    const auto result = run(stress(server.port(), {"--scenario", "echo", "--clients", "3", "--duration", "0.3",
+                                                   "--warmup", "0", "--timeout", "0.5", "--json"}));
+    INFO(result.output);
+    CHECK(result.status == 1);
+    const auto report = json::parse(result.output);
+    CHECK(report.at("errors").at("timeout") == 3);
+    CHECK(report.at("errors").at("messages").at(0).get<std::string>().find("no answer within 500 ms") !=
+          std::string::npos);
+  }
+  SUBCASE("nothing listening") {
+    std::uint16_t closed_port = 0;
+    {
+      test::TestServer<SilentHandler> server;
+      closed_port = server.port();
+    }
+    const auto result = run(stress(closed_port, {"--scenario", "echo", "--clients", "2", "--duration", "0.3"}));
+    CHECK(result.status == 1);
+    CHECK(result.output.find("errors: 2 (connection 2, timeout 0, protocol 0)") != std::string::npos);
+  }
+}
+
+TEST_CASE("chat_client: through pipes it logs in, broadcasts, receives another client's MSG and quits with 0") {
+  ScratchFile database("switchboard-chat-client.db");
+  ScratchFile password("switchboard-chat-client-password");
+  std::ofstream(password.path) << "bob's password\n";
+  RunningServer server = chat_server(database);
+
+  TestClient alice(server.port);
+  REQUIRE(alice.read_line());
+  alice.send_line("REGISTER alice alice-password");
+  REQUIRE(alice.read_line() == "OK registered alice");
+  alice.send_line("LOGIN alice alice-password");
+  REQUIRE(alice.read_line() == "OK logged-in alice");
+
+  ChildProcess bob({CHAT_CLIENT_PATH, "--port", std::to_string(server.port), "--user", "bob", "--register",
+                    "--password-file", password.path});
+  CHECK(bob.read_line()->starts_with("HELLO switchboard 1 "));
+  CHECK(bob.read_line() == "OK registered bob");
+  CHECK(bob.read_line() == "OK logged-in bob");
+
+  bob.write_line("hello alice");  // plain text is a BROADCAST
+  CHECK(bob.read_line() == "OK sent 1");
+  CHECK(alice.read_line() == "MSG bob hello alice");
+
+  alice.send_line("BROADCAST hi bob");
+  CHECK(alice.read_line() == "OK sent 1");
+  CHECK(bob.read_line() == "MSG alice hi bob");
+
+  bob.write_line("/who");
+  CHECK(bob.read_line() == "OK 2 alice bob");
+  bob.write_line("/quit");
+  CHECK(bob.read_line() == "OK bye");
+  CHECK(bob.read_line() == std::nullopt);
+  CHECK(bob.wait() == 0);
+}
+
+TEST_CASE("chat_client: end of input quits with 0, BYE from the server ends it with 1") {
+  ScratchFile database("switchboard-chat-client-bye.db");
+  RunningServer server = chat_server(database);
+  SUBCASE("end of input") {
+    ChildProcess client({CHAT_CLIENT_PATH, "--port", std::to_string(server.port)});
+    CHECK(client.read_line()->starts_with("HELLO switchboard 1 "));
+    client.write_line("PING there");
+    CHECK(client.read_line() == "OK PONG there");
+    client.close_stdin();
+    CHECK(client.read_line() == "OK bye");
+    CHECK(client.wait() == 0);
+  }
+  SUBCASE("kicked") {
+    ChildProcess client({CHAT_CLIENT_PATH, "--port", std::to_string(server.port)}, true);
+    const auto hello = client.read_line();
+    REQUIRE(hello);
+    server.process.write_line("kick " + hello->substr(hello->rfind(' ') + 1));
+    CHECK(client.read_line() == "BYE kicked");
+    CHECK(client.read_line() == "chat_client: the server closed the connection: kicked");
+    CHECK(client.wait() == 1);
+  }
+  SUBCASE("a wrong password") {
+    ScratchFile password("switchboard-chat-client-wrong");
+    std::ofstream(password.path) << "not the password\n";
+    ChildProcess client({CHAT_CLIENT_PATH, "--port", std::to_string(server.port), "--user", "nobody",
+                         "--password-file", password.path},
+                        true);
+    CHECK(client.read_line()->starts_with("HELLO switchboard 1 "));
+    CHECK(client.read_line() == "ERR bad-credentials");
+    CHECK(client.read_line() == "chat_client: LOGIN failed: ERR bad-credentials");
+    CHECK(client.wait() == 1);
+  }
+}
+
+}  // TEST_SUITE
