@@ -6,7 +6,6 @@
 // naming the connection, the request and the line.
 #pragma once
 
-#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,11 +19,16 @@ namespace stress::chat {
 
 inline bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
-// A whole decimal number, or nothing.
+// A whole decimal number (at most 19 digits, so it cannot overflow), or
+// nothing. By hand: a fan-out receiver parses two per delivery, millions
+// a second, and this loop is several times cheaper than std::from_chars.
 inline std::optional<std::uint64_t> number(std::string_view text) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
   std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
   return value;
 }
 

@@ -121,21 +121,37 @@ class Client {
     co_return true;
   }
 
-  // The next line; nothing after recording why there is none (closed,
-  // failed, timed out). `what` names what is awaited for the messages.
-  asio::awaitable<std::optional<std::string_view>> read_line(std::size_t operation, std::string_view what) {
+  // The next line already read, if any, without a coroutine: loops that
+  // take many lines per read (fan-out receivers) use this after fill().
+  std::optional<std::string_view> buffered_line(std::size_t operation) {
     std::error_code ec;
-    if (auto line = connection.next_buffered(ec)) co_return line;
-    if (!ec) {
-      expect_by(what);
-      auto line = co_await connection.read_line(ec);
-      done_waiting();
-      if (line) co_return line;
-    }
-    if (timed_out_) co_return std::nullopt;  // the watchdog recorded it
+    auto line = connection.next_buffered(ec);
+    if (ec) fail(ErrorKind::protocol, operation, ec.message());
+    return line;
+  }
+
+  // Reads more (see LineConnection::fill); false after recording why there
+  // is nothing more (closed, failed, timed out). `what` names what is
+  // awaited, for the messages.
+  asio::awaitable<bool> fill(std::size_t operation, std::string_view what) {
+    std::error_code ec;
+    expect_by(what);
+    const bool more = co_await connection.fill(ec);
+    done_waiting();
+    if (more) co_return true;
+    if (timed_out_) co_return false;  // the watchdog recorded it
     if (ec) fail(ErrorKind::connection, operation, fmt::format("{} while waiting for {}", ec.message(), what));
     else fail(ErrorKind::connection, operation, fmt::format("the server closed the connection while waiting for {}", what));
-    co_return std::nullopt;
+    co_return false;
+  }
+
+  // The next line; nothing after recording why there is none.
+  asio::awaitable<std::optional<std::string_view>> read_line(std::size_t operation, std::string_view what) {
+    for (;;) {
+      if (auto line = buffered_line(operation)) co_return line;
+      if (failed_) co_return std::nullopt;
+      if (!co_await fill(operation, what)) co_return std::nullopt;
+    }
   }
 
   asio::awaitable<bool> write(std::size_t operation, std::string_view bytes) {

@@ -70,7 +70,8 @@ class Stats {
     op.latency.record(nanoseconds);
     op.first = std::min(op.first, now);
     op.last = std::max(op.last, now);
-    progress.fetch_add(1, std::memory_order_relaxed);
+    // One writer (this worker's thread): a plain store, not a locked add.
+    progress.store(progress.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
 
   // An error of `kind` in `operation` on connection `connection` (its
@@ -78,7 +79,7 @@ class Stats {
   void error(ErrorKind kind, std::size_t operation, std::uint64_t connection, std::string_view what) {
     ++errors_[static_cast<std::size_t>(kind)];
     ++operations_[operation].errors;
-    error_count.fetch_add(1, std::memory_order_relaxed);
+    error_count.store(error_count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     if (messages_.size() < kept_errors)
       messages_.push_back(fmt::format("connection {}: {} error in {}: {}", connection,
                                       error_kind_names[static_cast<std::size_t>(kind)],

@@ -50,11 +50,31 @@ class LineConnection {
   asio::awaitable<std::optional<std::string_view>> read_line(std::error_code& ec) {
     for (;;) {
       if (auto line = next_buffered(ec); line || ec) co_return line;
-      const std::size_t n = co_await read_chunk(ec);
-      if (ec == asio::error::eof) ec = {};
-      if (n == 0) co_return std::nullopt;
-      unread_ = std::string_view(buffer_.get(), n);
+      if (!co_await fill(ec)) co_return std::nullopt;
     }
+  }
+
+  // Reads one chunk, once every byte read before has been framed: false at
+  // the end (`ec` clear) or on an error. For readers that take many lines
+  // per read: fill(), then next_buffered() until it gives nothing, in plain
+  // code, with no coroutine per line.
+  //
+  // (Measured: asio's async_read_some first tries to read at once, which
+  // for a client that has just sent a request mostly finds nothing, so a
+  // reply costs two recv() calls. Waiting for readability first instead,
+  // with async_wait, costs an epoll_ctl() per wait in asio 1.22's reactor,
+  // and was slower still.)
+  asio::awaitable<bool> fill(std::error_code& ec) {
+    ec = {};
+    if (!unread_.empty()) co_return true;
+    if (!buffer_) buffer_ = std::make_unique<char[]>(chunk_size_);
+    auto [read_ec, n] = co_await socket_.async_read_some(asio::buffer(buffer_.get(), chunk_size_), detail::use_nothrow);
+    if (read_ec) {
+      if (read_ec != asio::error::eof) ec = read_ec;
+      co_return false;
+    }
+    unread_ = std::string_view(buffer_.get(), n);
+    co_return true;
   }
 
   // The next line among the bytes already read, without reading.
@@ -63,9 +83,6 @@ class LineConnection {
     if (unread_.empty()) return std::nullopt;
     return reader_.next(unread_, ec);
   }
-
-  // True when a read would not block for the next line's first bytes.
-  bool has_unread() const noexcept { return !unread_.empty(); }
 
   // Writes all of `bytes` (they must stay valid until it completes). A
   // request nearly always fits the kernel's send buffer, so it is first
@@ -80,21 +97,6 @@ class LineConnection {
     bytes.remove_prefix(written);
     auto [write_ec, n] = co_await asio::async_write(socket_, asio::buffer(bytes), detail::use_nothrow);
     ec = write_ec;
-  }
-
-  // Reads one chunk: 0 bytes with `ec` set at the end.
-  //
-  // (Measured: asio's async_read_some first tries to read at once, which
-  // for a client that has just sent a request mostly finds nothing, so a
-  // reply costs two recv() calls. Waiting for readability first instead,
-  // with async_wait, costs an epoll_ctl() per wait in asio 1.22's reactor,
-  // and was slower still.)
-  asio::awaitable<std::size_t> read_chunk(std::error_code& ec) {
-    if (!buffer_) buffer_ = std::make_unique<char[]>(chunk_size_);
-    auto [read_ec, n] =
-        co_await socket_.async_read_some(asio::buffer(buffer_.get(), chunk_size_), detail::use_nothrow);
-    ec = read_ec;
-    co_return n;
   }
 
   void close() noexcept {
