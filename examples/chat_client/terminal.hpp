@@ -37,7 +37,7 @@ class Terminal {
     ::tcgetattr(STDIN_FILENO, &saved_);
     termios raw = saved_;
     raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO | ISIG | IEXTEN);
-    raw.c_iflag &= ~static_cast<tcflag_t>(IXON | ICRNL);
+    raw.c_iflag &= ~static_cast<tcflag_t>(IXON | ICRNL);  // output keeps OPOST: LF still prints as CR LF
     raw.c_cc[VMIN] = 1;
     raw.c_cc[VTIME] = 0;
     ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
@@ -68,7 +68,7 @@ class Terminal {
         std::string line;
         line.swap(typed_);
         write_out("\r\033[K");
-        write_out(prompt_ + line + "\r\n");  // what was sent stays on screen
+        write_out(prompt_ + line + "\n");  // what was sent stays on screen (the tty adds the CR)
         on_line(line);
         redraw();
       } else if (key == 0x7f || key == 0x08) {  // Backspace: one character, however many bytes
@@ -94,7 +94,7 @@ class Terminal {
   void print_above(std::string_view line) {
     std::string out = "\r\033[K";
     out += line;
-    out += "\r\n";
+    out += '\n';
     write_out(out);
     redraw();
   }

@@ -102,7 +102,7 @@ inline Report run_echo(const Options& options, const Target& target) {
     const auto t = started.load();
     if (t == 0) return std::string("connecting");
     const auto elapsed = std::chrono::duration<double>(Clock::now() - Clock::time_point(Clock::duration(t))).count();
-    return fmt::format("{:.0f}/{:.0f} s", std::min(elapsed, options.warmup + options.duration),
+    return fmt::format("{:.1f}/{:.1f} s", std::min(elapsed, options.warmup + options.duration),
                        options.warmup + options.duration);
   });
   phase.merge_into(report.stats);

@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <switchboard/detail/endpoint.hpp>
 #include <switchboard/process.hpp>
 #include <switchboard/version.hpp>
 
@@ -39,6 +40,24 @@ asio::ip::tcp::endpoint resolve(const stress::Options& options) {
   asio::ip::tcp::resolver resolver(io);
   const auto results = resolver.resolve(options.host, std::to_string(options.port));
   return results.begin()->endpoint();
+}
+
+// Which server is there, when --server does not say: the chat server greets
+// first ("HELLO switchboard 1 <id>"), the echo server waits to be spoken to.
+std::string probe_server(const asio::ip::tcp::endpoint& endpoint) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  std::string greeting;
+  asio::error_code connect_ec;
+  socket.async_connect(endpoint, [&](const asio::error_code& ec) {
+    connect_ec = ec;
+    if (!ec) asio::async_read_until(socket, asio::dynamic_buffer(greeting), '\n', [](const asio::error_code&, std::size_t) {});
+  });
+  io.run_for(std::chrono::milliseconds(300));
+  if (connect_ec)
+    throw std::runtime_error(fmt::format("cannot connect to {}: {}", switchboard::detail::format_endpoint(endpoint),
+                                         connect_ec.message()));
+  return greeting.starts_with("HELLO switchboard 1 ") ? "chat" : "echo";
 }
 
 void check_descriptors(std::size_t connections) {
@@ -68,7 +87,7 @@ int main(int argc, char** argv) {
                  "idle: hold --clients connections for --duration")
       ->capture_default_str()
       ->check(CLI::IsMember({"auth", "echo", "fanout", "idle"}));
-  app.add_option("--server", options.server, "The kind of server: echo or chat (default: chat for auth and fanout, echo otherwise)")
+  app.add_option("--server", options.server, "The kind of server: echo or chat (default: chat for auth and fanout; for echo and idle, found out by connecting once)")
       ->check(CLI::IsMember({"echo", "chat"}));
   app.add_option("--clients", options.clients, "Connections (fanout: receivers)")
       ->capture_default_str()
@@ -125,18 +144,20 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   options.timeout = timeout;
-  if (options.server.empty())
-    options.server = options.scenario == "auth" || options.scenario == "fanout" ? "chat" : "echo";
   options.progress = ::isatty(STDERR_FILENO) != 0;
   try {
+    stress::Target target;
+    target.server = resolve(options);
+    if (options.server.empty())
+      options.server = options.scenario == "auth" || options.scenario == "fanout" ? "chat" : probe_server(target.server);
     if (options.accounts_exist && options.user_prefix.empty())
       throw std::runtime_error("--accounts-exist needs the --user-prefix they were made with");
     if ((options.scenario == "auth" || options.scenario == "fanout") && !options.chat())
-      throw std::runtime_error(fmt::format("--scenario {} needs the chat server", options.scenario));
+      throw std::runtime_error(fmt::format("--scenario {} needs the chat server, and the server at {} is not one "
+                                           "(it sent no HELLO greeting)",
+                                           options.scenario, switchboard::detail::format_endpoint(target.server)));
     if (options.server_pid && options.duration < 1)
       throw std::runtime_error("--server-pid needs --duration 1 or more (memory is read 0.5 s after all are served)");
-    stress::Target target;
-    target.server = resolve(options);
     target.timeout = std::chrono::duration_cast<stress::Clock::duration>(std::chrono::duration<double>(timeout));
     target.read_chunk = options.scenario == "idle" ? 512 : 16 * 1024;
     target.max_line = 64 * 1024 + options.size;
