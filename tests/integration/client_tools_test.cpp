@@ -186,9 +186,19 @@ TEST_CASE("stress_client: a wrong answer or none is an error naming the connecti
       test::TestServer<SilentHandler> server;
       closed_port = server.port();
     }
-    const auto result = run(stress(closed_port, {"--scenario", "echo", "--clients", "2", "--duration", "0.3"}));
-    CHECK(result.status == 1);
-    CHECK(result.output.find("errors: 2 (connection 2, timeout 0, protocol 0)") != std::string::npos);
+    // Told the kind of server, it tries every connection and counts each failure.
+    const auto counted = run(stress(closed_port, {"--scenario", "echo", "--server", "echo", "--clients", "2",
+                                                  "--duration", "0.3"}));
+    INFO(counted.output);
+    CHECK(counted.status == 1);
+    CHECK(counted.output.find("errors: 2 (connection 2, timeout 0, protocol 0)") != std::string::npos);
+    CHECK(counted.output.find("connect to 127.0.0.1:" + std::to_string(closed_port) + ": Connection refused") != std::string::npos);
+    // Left to find out the kind, it cannot start at all: status 2 and why.
+    const auto refused = run(stress(closed_port, {"--scenario", "echo", "--clients", "2"}));
+    INFO(refused.output);
+    CHECK(refused.status == 2);
+    CHECK(refused.output.find("stress_client: cannot connect to 127.0.0.1:" + std::to_string(closed_port)) !=
+          std::string::npos);
   }
 }
 
