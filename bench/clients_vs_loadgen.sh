@@ -60,7 +60,7 @@ compare() {
     fi
     st_cpu=$(cpu "$stress" "${st_args[@]}" --json)
     if [[ $label == fanout* ]]; then
-      st_rate=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["figures"]["deliveries per second"]))' "$work/out")
+      st_rate=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["figures"]["deliveries_per_second"]))' "$work/out")
     else
       st_rate=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(round([o for o in d["operations"] if o["name"]=="echo"][0]["count"]/d["seconds"]))' "$work/out")
     fi

@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -150,6 +151,17 @@ inline std::string json_string(std::string_view text) {
   return out + '"';
 }
 
+// A figure's name as a JSON key: "server RSS held (KiB)" -> "server_rss_held_kib".
+inline std::string json_key(std::string_view name) {
+  std::string key;
+  for (const char c : name) {
+    if (std::isalnum(static_cast<unsigned char>(c))) key += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    else if (!key.empty() && key.back() != '_') key += '_';
+  }
+  while (!key.empty() && key.back() == '_') key.pop_back();
+  return key;
+}
+
 // Counts as whole numbers, other figures with a few decimals.
 inline std::string number(double value) {
   if (value == std::floor(value) && std::fabs(value) < 1e15) return fmt::format("{:.0f}", value);
@@ -205,7 +217,7 @@ inline std::string format_json(const Report& report) {
   out += R"(],"figures":{)";
   first = true;
   for (const auto& [name, value] : report.figures) {
-    out += fmt::format("{}{}:{}", first ? "" : ",", detail::json_string(name), detail::number(value));
+    out += fmt::format("{}{}:{}", first ? "" : ",", detail::json_string(detail::json_key(name)), detail::number(value));
     first = false;
   }
   out += fmt::format(R"(}},"errors":{{"total":{},"connection":{},"timeout":{},"protocol":{},"messages":[)",

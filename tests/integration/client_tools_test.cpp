@@ -119,7 +119,7 @@ TEST_CASE("stress_client: the auth scenario against chat_server checks every rep
   CHECK(operation(report, "logout").at("count") == 20);
   CHECK(operation(report, "quit").at("count") == 20);
   CHECK(operation(report, "echo").at("p99_us").get<double>() > 0);
-  CHECK(report.at("figures").at("MSG events received") == 60 * 19);  // each broadcast reaches the 19 others
+  CHECK(report.at("figures").at("msg_events_received") == 60 * 19);  // each broadcast reaches the 19 others
 }
 
 TEST_CASE("stress_client: echo, idle and fanout scenarios against the real servers print their figures") {
@@ -139,9 +139,9 @@ TEST_CASE("stress_client: echo, idle and fanout scenarios against the real serve
     INFO(result.output);
     REQUIRE(result.status == 0);
     const auto report = json::parse(result.output);
-    CHECK(report.at("figures").at("connections held") == 50);
-    CHECK(report.at("figures").at("server RSS held (KiB)").get<double>() > 0);
-    CHECK(report.at("figures").contains("server bytes per connection"));
+    CHECK(report.at("figures").at("connections_held") == 50);
+    CHECK(report.at("figures").at("server_rss_held_kib").get<double>() > 0);
+    CHECK(report.at("figures").contains("server_bytes_per_connection"));
   }
   SUBCASE("fanout to the chat server") {
     ScratchFile database("switchboard-stress-fanout.db");
@@ -151,7 +151,7 @@ TEST_CASE("stress_client: echo, idle and fanout scenarios against the real serve
     INFO(result.output);
     REQUIRE(result.status == 0);
     const auto report = json::parse(result.output);
-    const auto messages = report.at("figures").at("messages acknowledged").get<double>();
+    const auto messages = report.at("figures").at("messages_acknowledged").get<double>();
     CHECK(messages > 0);
     CHECK(report.at("figures").at("deliveries").get<double>() == 10 * messages);
     CHECK(operation(report, "delivery").at("count").get<double>() == 10 * messages);

@@ -56,6 +56,12 @@ TEST_CASE("report: strings from the wire become valid JSON strings") {
   CHECK(stress::detail::json_string(std::string_view("\n\x01\xff", 3)) == "\"\\u000a\\u0001\\u00ff\"");
 }
 
+TEST_CASE("report: figure names become plain JSON keys") {
+  CHECK(stress::detail::json_key("server RSS held (KiB)") == "server_rss_held_kib");
+  CHECK(stress::detail::json_key("MSG events received") == "msg_events_received");
+  CHECK(stress::detail::json_key("deliveries per second") == "deliveries_per_second");
+}
+
 TEST_CASE("chat_client: typed text is a BROADCAST, friendly and protocol commands are recognised") {
   using chat_client::interpret;
   using Kind = chat_client::TypedLine::Kind;
