@@ -102,6 +102,7 @@ class Client {
   // Connects (within a connect slot); false after recording the error.
   asio::awaitable<bool> connect(std::size_t operation) {
     co_await worker.slots.acquire(park);
+    set_operation(operation);
     const auto start = Clock::now();
     std::error_code ec = open_socket();
     if (!ec) {
@@ -195,17 +196,17 @@ class Client {
                                                             std::chrono::duration_cast<std::chrono::milliseconds>(target_.timeout).count(),
                                                             waiting_for_));
   }
+  // The operation a timeout is counted against.
   void set_operation(std::size_t operation) noexcept { timeout_operation_ = operation; }
 
-  // For waits that are not one read (a slow drain): the caller sets the deadline.
-  void expect_by(std::string_view what, Clock::duration within) {
+ private:
+  // A wait begins: it must end within --timeout.
+  void expect_by(std::string_view what) {
     waiting_for_ = what;
-    deadline_ = Clock::now() + within;
+    deadline_ = Clock::now() + target_.timeout;
   }
-  void expect_by(std::string_view what) { expect_by(what, target_.timeout); }
   void done_waiting() noexcept { deadline_ = Clock::time_point::max(); }
 
- private:
   std::error_code open_socket() {
     auto& socket = connection.socket();
     asio::error_code ec;

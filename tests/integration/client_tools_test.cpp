@@ -5,6 +5,9 @@
 #include "../support/test_client.hpp"
 #include "../support/test_server.hpp"
 
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -97,6 +100,22 @@ struct WrongEchoHandler {
 struct SilentHandler {
   void on_line(switchboard::Session&, std::string_view) {}
 };
+
+// Reads a terminal's output until it holds `expected`; all of it so far.
+std::string read_terminal_until(int terminal, std::string_view expected, std::string& seen) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (seen.find(expected) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("the terminal never showed \"" + std::string(expected) + "\"; it showed \"" + seen + "\"");
+    pollfd fd{terminal, POLLIN, 0};
+    if (::poll(&fd, 1, 50) <= 0) continue;
+    char chunk[4096];
+    const ssize_t n = ::read(terminal, chunk, sizeof chunk);
+    if (n <= 0) throw std::runtime_error("the terminal closed; it showed \"" + seen + "\"");
+    seen.append(chunk, static_cast<std::size_t>(n));
+  }
+  return seen;
+}
 
 }  // namespace
 
@@ -269,6 +288,52 @@ TEST_CASE("chat_client: end of input quits with 0, BYE from the server ends it w
     CHECK(client.read_line() == "chat_client: LOGIN failed: ERR bad-credentials");
     CHECK(client.wait() == 1);
   }
+}
+
+TEST_CASE("chat_client: on a terminal, a message that arrives mid-typing is printed above the half-typed line") {
+  ScratchFile database("switchboard-chat-client-tty.db");
+  ScratchFile password("switchboard-chat-client-tty-password");
+  std::ofstream(password.path) << "carol's password\n";
+  RunningServer server = chat_server(database);
+  TestClient alice(server.port);
+  REQUIRE(alice.read_line());
+  alice.send_line("REGISTER alice alice-password");
+  REQUIRE(alice.read_line() == "OK registered alice");
+  alice.send_line("LOGIN alice alice-password");
+  REQUIRE(alice.read_line() == "OK logged-in alice");
+
+  const std::string port = std::to_string(server.port);
+  int terminal = -1;
+  const pid_t pid = ::forkpty(&terminal, nullptr, nullptr, nullptr);
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::execl(CHAT_CLIENT_PATH, "chat_client", "--port", port.c_str(), "--user", "carol", "--register",
+            "--password-file", password.path.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string seen;
+  read_terminal_until(terminal, "OK logged-in carol\r\n", seen);
+  read_terminal_until(terminal, "> ", seen);
+  REQUIRE(::write(terminal, "half-typ", 8) == 8);
+  read_terminal_until(terminal, "> half-typ", seen);
+
+  alice.send_line("BROADCAST hello carol");
+  CHECK(alice.read_line() == "OK sent 1");
+  // The line is cleared, the message printed, the prompt and the typing drawn again.
+  read_terminal_until(terminal, "\r\x1b[KMSG alice hello carol\r\n\r\x1b[K> half-typ", seen);
+
+  const std::string_view keys = "ed\x7f\x7f" "ed text\r";  // two Backspaces, then Enter
+  REQUIRE(::write(terminal, keys.data(), keys.size()) == static_cast<ssize_t>(keys.size()));
+  CHECK(alice.read_line() == "MSG carol half-typed text");
+  read_terminal_until(terminal, "OK sent 1", seen);
+
+  REQUIRE(::write(terminal, "\x04", 1) == 1);  // Ctrl-D: QUIT
+  read_terminal_until(terminal, "OK bye", seen);
+  int status = -1;
+  CHECK(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  ::close(terminal);
 }
 
 }  // TEST_SUITE
