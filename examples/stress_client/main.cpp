@@ -146,6 +146,7 @@ int main(int argc, char** argv) {
   options.timeout = timeout;
   options.progress = ::isatty(STDERR_FILENO) != 0;
   try {
+    check_descriptors(connections_needed(options));
     stress::Target target;
     target.server = resolve(options);
     if (options.server.empty())
@@ -161,7 +162,6 @@ int main(int argc, char** argv) {
     target.timeout = std::chrono::duration_cast<stress::Clock::duration>(std::chrono::duration<double>(timeout));
     target.read_chunk = options.scenario == "idle" ? 512 : 16 * 1024;
     target.max_line = 64 * 1024 + options.size;
-    check_descriptors(connections_needed(options));
     target.sources = stress::source_addresses(target.server, connections_needed(options), options.source_addresses);
 
     stress::Report report = options.scenario == "auth"   ? stress::run_auth(options, target)
