@@ -40,8 +40,9 @@ struct Operation {
   std::chrono::steady_clock::time_point last = std::chrono::steady_clock::time_point::min();
 
   double rate() const {
+    if (latency.count() < 2) return 0;  // (and first/last are still their sentinels)
     const double span = std::chrono::duration<double>(last - first).count();
-    return latency.count() > 1 && span > 0 ? static_cast<double>(latency.count() - 1) / span : 0;
+    return span > 0 ? static_cast<double>(latency.count() - 1) / span : 0;
   }
 };
 
