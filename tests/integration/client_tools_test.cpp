@@ -2,6 +2,7 @@
 // (exit status, figures, --json), its verdict on a server that answers
 // wrongly or not at all, and chat_client driven through pipes.
 #include "../support/child_process.hpp"
+#include "../support/running_server.hpp"
 #include "../support/test_client.hpp"
 #include "../support/test_server.hpp"
 
@@ -24,38 +25,12 @@
 
 using namespace std::chrono_literals;
 using test::ChildProcess;
+using test::RunningServer;
+using test::ScratchFile;
 using test::TestClient;
 using json = nlohmann::json;
 
 namespace {
-
-// A scratch file removed at the end of the test.
-struct ScratchFile {
-  explicit ScratchFile(const std::string& name)
-      : path((std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))).string()) {
-    remove();
-  }
-  ~ScratchFile() { remove(); }
-  void remove() const {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  }
-  std::string path;
-};
-
-// A server binary on a free port (cheap password hashing for the chat server).
-struct RunningServer {
-  RunningServer(std::vector<std::string> argv)
-      : process(std::move(argv)), port(test::listening_port(process.read_until("[LISTENING] 127.0.0.1:"))) {}
-  ~RunningServer() {
-    try {
-      process.write_line("exit");
-    } catch (const std::exception&) {  // it has ended already: the child's destructor reaps it
-    }
-    process.wait();
-  }
-  ChildProcess process;
-  std::uint16_t port;
-};
 
 RunningServer chat_server(const ScratchFile& database) {
   return RunningServer({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", database.path,

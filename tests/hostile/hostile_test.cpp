@@ -1,0 +1,242 @@
+// Hostile input and faults, against the real binaries: what a bad client
+// does must cost only that client (an answer, a goodbye, a close), never the
+// server's memory or the other clients' service; a crash must not lose an
+// account the server confirmed; a stop under load must still be clean.
+#include "../support/child_process.hpp"
+#include "../support/running_server.hpp"
+#include "../support/test_client.hpp"
+#include "../support/test_server.hpp"
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#if !defined(ECHO_SERVER_PATH) || !defined(CHAT_SERVER_PATH) || !defined(STRESS_CLIENT_PATH)
+#error "the paths of echo_server, chat_server and stress_client must be defined"
+#endif
+
+using namespace std::chrono_literals;
+using test::RunningServer;
+using test::ScratchFile;
+using test::TestClient;
+
+namespace {
+
+RunningServer echo_server(std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv{ECHO_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return RunningServer(argv);
+}
+
+// The server's `count`, read from its console.
+int active_clients(RunningServer& server) {
+  server.process.write_line("count");
+  const auto line = server.process.read_until("active clients: ");
+  return std::stoi(line.substr(line.rfind(' ') + 1));
+}
+
+// Another client's round trip works: the server is serving.
+void still_serving(std::uint16_t port) {
+  TestClient other(port);
+  other.send_line("are you there");
+  REQUIRE(other.read_line() == "Echo: are you there");
+}
+
+// Sends without failing when the server has closed (it may cut a bad client
+// mid-send); returns the bytes the kernel took.
+std::size_t send_regardless(TestClient& client, std::string_view bytes) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(client.socket().native_handle(), bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  return sent;
+}
+
+// The lines PROTOCOL.md makes of `bytes`: LF ends a line, a CR before it is
+// dropped, empty lines are skipped, bytes after the last LF are dropped.
+std::vector<std::string> protocol_lines(std::string_view bytes) {
+  std::vector<std::string> lines;
+  for (std::size_t lf; (lf = bytes.find('\n')) != std::string_view::npos; bytes.remove_prefix(lf + 1)) {
+    std::string_view line = bytes.substr(0, lf);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) lines.emplace_back(line);
+  }
+  return lines;
+}
+
+}  // namespace
+
+TEST_SUITE("hostile") {
+
+TEST_CASE("hostile: a 10 MB line without a newline gets ERR line-too-long - memory stays flat - others are served") {
+  RunningServer server = echo_server();
+  still_serving(server.port);
+  const long before = test::resident_kib_of(server.process.pid());
+  TestClient hostile(server.port);
+  const std::string megabyte(1 << 20, 'x');
+  std::size_t sent = 0;
+  for (int i = 0; i < 10; ++i) {
+    sent += send_regardless(hostile, megabyte);
+    still_serving(server.port);  // throughout
+  }
+  INFO("the server took " << sent << " bytes before it stopped reading");
+  CHECK(hostile.read_line(10s) == "ERR line-too-long");
+  CHECK(hostile.closed_by_peer(10s));
+  if (test::memory_is_measurable)
+    CHECK(test::resident_kib_of(server.process.pid()) - before < 2048);  // never the 10 MB
+  still_serving(server.port);
+}
+
+TEST_CASE("hostile: random binary garbage is framed exactly as PROTOCOL.md says, and harms nobody") {
+  RunningServer server = echo_server();
+  std::mt19937 random(20261127);
+  std::string garbage;
+  while (garbage.size() < (256u << 10)) {
+    const std::size_t length = random() % 2000;  // under --max-line: every line is answered
+    for (std::size_t i = 0; i < length; ++i) {
+      char c = static_cast<char>(random() % 256);
+      if (c == '\n') c = 'n';
+      garbage.push_back(c);
+    }
+    garbage.push_back('\n');
+  }
+  garbage += "a partial last line";
+  TestClient hostile(server.port);
+  // Send and read at once: the replies must not back up behind the input.
+  std::thread sender([&] {
+    send_regardless(hostile, garbage);
+    ::shutdown(hostile.socket().native_handle(), SHUT_WR);  // not through asio: the reader is using it
+  });
+  std::vector<std::string> echoed;
+  while (auto line = hostile.read_line(10s)) echoed.push_back(*line);
+  sender.join();
+  const auto expected = protocol_lines(garbage);
+  REQUIRE(echoed.size() == expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) REQUIRE(echoed[i] == "Echo: " + expected[i]);
+  still_serving(server.port);
+}
+
+TEST_CASE("hostile: 1000 clients that connect and vanish with a reset leave nothing behind") {
+  RunningServer server = echo_server();
+  asio::io_context io;
+  for (int round = 0; round < 4; ++round) {
+    std::vector<asio::ip::tcp::socket> sockets;
+    for (int i = 0; i < 250; ++i) {
+      sockets.emplace_back(io);
+      sockets.back().connect({asio::ip::make_address("127.0.0.1"), server.port});
+      if (i % 2 == 0) asio::write(sockets.back(), asio::buffer(std::string_view("half a li")));
+    }
+    for (auto& socket : sockets) {
+      socket.set_option(asio::socket_base::linger(true, 0));  // close() sends RST
+      socket.close();
+    }
+  }
+  CHECK(test::eventually([&] { return active_clients(server) == 0; }, 10s));
+  still_serving(server.port);
+}
+
+TEST_CASE("hostile: half-open connections are cut by --idle-timeout - a slow but steady client is not") {
+  RunningServer server = echo_server({"--idle-timeout", "1"});
+  std::vector<std::unique_ptr<TestClient>> silent;
+  for (int i = 0; i < 100; ++i) {
+    silent.push_back(std::make_unique<TestClient>(server.port));
+    silent.back()->send("a line that never ends");
+  }
+  // One byte every 300 ms: never idle for a second, so it is served.
+  TestClient trickle(server.port);
+  for (const char byte : std::string_view("slow\n")) {
+    trickle.send(std::string_view(&byte, 1));
+    std::this_thread::sleep_for(300ms);  // the pace is the point of the test, not synchronisation
+  }
+  CHECK(trickle.read_line() == "Echo: slow");
+  for (auto& client : silent) {
+    CHECK(client->read_line(5s) == "BYE idle-timeout");
+    CHECK(client->closed_by_peer());
+  }
+  CHECK(trickle.read_line(5s) == "BYE idle-timeout");  // once it, too, says nothing for a second
+  CHECK(test::eventually([&] { return active_clients(server) == 0; }, 5s));
+}
+
+TEST_CASE("hostile: kill -9 during a registration storm loses no confirmed account - the database is intact") {
+  ScratchFile database("switchboard-hostile-durability.db");
+  std::vector<std::string> confirmed;
+  {
+    RunningServer server({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", database.path,
+                          "--hash-memory", "8192", "--hash-ops", "1"});
+    std::mutex mutex;
+    std::atomic<bool> killed{false};
+    std::vector<std::thread> storm;
+    for (int t = 0; t < 8; ++t) {
+      storm.emplace_back([&, t] {
+        try {
+          TestClient client(server.port);
+          client.read_line();
+          for (int k = 0; !killed; ++k) {
+            const std::string name = "d" + std::to_string(t) + "_" + std::to_string(k);
+            client.send_line("REGISTER " + name + " password-" + name);
+            const auto reply = client.read_line(5s);
+            if (reply != "OK registered " + name) return;  // the server died under us
+            std::lock_guard lock(mutex);
+            confirmed.push_back(name);
+          }
+        } catch (const std::exception&) {  // the connection died with the server: expected
+        }
+      });
+    }
+    REQUIRE(test::eventually([&] { std::lock_guard lock(mutex); return confirmed.size() >= 50; }, 20s));
+    server.process.signal(SIGKILL);
+    killed = true;
+    for (auto& thread : storm) thread.join();
+    CHECK(server.process.wait() == 128 + SIGKILL);
+  }
+  INFO(confirmed.size() << " registrations were confirmed before the kill");
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(database.path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+    std::string verdict;
+    sqlite3_exec(db, "PRAGMA integrity_check", [](void* out, int, char** values, char**) {
+      *static_cast<std::string*>(out) = values[0] ? values[0] : "";
+      return 0;
+    }, &verdict, nullptr);
+    sqlite3_close(db);
+    CHECK(verdict == "ok");
+  }
+  RunningServer server({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", database.path,
+                        "--hash-memory", "8192", "--hash-ops", "1"});
+  TestClient client(server.port);
+  client.read_line();
+  for (const auto& name : confirmed) {
+    client.send_line("LOGIN " + name + " password-" + name);
+    REQUIRE(client.read_line() == "OK logged-in " + name);
+    client.send_line("LOGOUT");
+    REQUIRE(client.read_line() == "OK logged-out");
+  }
+}
+
+TEST_CASE("hostile: exit while 1000 clients stream stops within the deadline with status 0") {
+  RunningServer server = echo_server({"--max-clients", "2000"});
+  test::ChildProcess load({STRESS_CLIENT_PATH, "--scenario", "echo", "--server", "echo", "--port",
+                           std::to_string(server.port), "--clients", "1000", "--duration", "30", "--warmup", "0",
+                           "--threads", "2"},
+                          true);
+  REQUIRE(test::eventually([&] { return active_clients(server) == 1000; }, 30s));
+  const auto asked = std::chrono::steady_clock::now();
+  server.process.write_line("exit");
+  CHECK(server.process.wait(10s) == 0);
+  // Graceful: each client's goodbye, flushed, within the 2 s grace (and some slack for a loaded machine).
+  CHECK(std::chrono::steady_clock::now() - asked < 8s);
+  // The load generator sees every connection end: it reports them and exits 1.
+  CHECK(load.wait(30s) == 1);
+}
+
+}  // TEST_SUITE

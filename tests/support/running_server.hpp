@@ -1,0 +1,61 @@
+// tests/support/running_server.hpp: a server binary on a free port for the
+// length of a test, and scratch files that clean up after themselves.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "child_process.hpp"
+
+namespace test {
+
+// A scratch file (and an SQLite database's -wal and -shm) removed at the end.
+struct ScratchFile {
+  explicit ScratchFile(const std::string& name)
+      : path((std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))).string()) {
+    remove();
+  }
+  ~ScratchFile() { remove(); }
+  void remove() const {
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  }
+  std::string path;
+};
+
+// A server binary started with `argv` (plus --port 0 if it has no --port),
+// its port read from [LISTENING]; `exit` on its console at the end.
+struct RunningServer {
+  explicit RunningServer(std::vector<std::string> argv)
+      : process(std::move(argv)), port(listening_port(process.read_until("[LISTENING] "))) {}
+  ~RunningServer() {
+    try {
+      process.write_line("exit");
+    } catch (const std::exception&) {  // it has ended already: the child's destructor reaps it
+    }
+    process.wait();
+  }
+  ChildProcess process;
+  std::uint16_t port;
+};
+
+// A process's resident memory in KiB (VmRSS), or -1.
+inline long resident_kib_of(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      long kib = 0;
+      status >> kib;
+      return kib;
+    }
+  }
+  return -1;
+}
+
+}  // namespace test
