@@ -81,7 +81,7 @@ TEST_SUITE("hostile") {
 TEST_CASE("hostile: a 10 MB line without a newline gets ERR line-too-long - memory stays flat - others are served") {
   RunningServer server = echo_server();
   still_serving(server.port);
-  const long before = test::resident_kib_of(server.process.pid());
+  const long before = test::resident_kib(server.process.pid());
   TestClient hostile(server.port);
   const std::string megabyte(1 << 20, 'x');
   std::size_t sent = 0;
@@ -93,7 +93,7 @@ TEST_CASE("hostile: a 10 MB line without a newline gets ERR line-too-long - memo
   CHECK(hostile.read_line(10s) == "ERR line-too-long");
   CHECK(hostile.closed_by_peer(10s));
   if (test::memory_is_measurable)
-    CHECK(test::resident_kib_of(server.process.pid()) - before < 2048);  // never the 10 MB
+    CHECK(test::resident_kib(server.process.pid()) - before < 2048);  // never the 10 MB
   still_serving(server.port);
 }
 

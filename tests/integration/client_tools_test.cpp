@@ -76,6 +76,15 @@ struct SilentHandler {
   void on_line(switchboard::Session&, std::string_view) {}
 };
 
+// Registers alice and logs her in on a fresh connection.
+void log_in_as_alice(TestClient& alice) {
+  REQUIRE(alice.read_line());
+  alice.send_line("REGISTER alice alice-password");
+  REQUIRE(alice.read_line() == "OK registered alice");
+  alice.send_line("LOGIN alice alice-password");
+  REQUIRE(alice.read_line() == "OK logged-in alice");
+}
+
 // Reads a terminal's output until it holds `expected`; all of it so far.
 std::string read_terminal_until(int terminal, std::string_view expected, std::string& seen) {
   const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -203,11 +212,7 @@ TEST_CASE("chat_client: through pipes it logs in, broadcasts, receives another c
   RunningServer server = chat_server(database);
 
   TestClient alice(server.port);
-  REQUIRE(alice.read_line());
-  alice.send_line("REGISTER alice alice-password");
-  REQUIRE(alice.read_line() == "OK registered alice");
-  alice.send_line("LOGIN alice alice-password");
-  REQUIRE(alice.read_line() == "OK logged-in alice");
+  log_in_as_alice(alice);
 
   ChildProcess bob({CHAT_CLIENT_PATH, "--port", std::to_string(server.port), "--user", "bob", "--register",
                     "--password-file", password.path});
@@ -271,11 +276,7 @@ TEST_CASE("chat_client: on a terminal, a message that arrives mid-typing is prin
   std::ofstream(password.path) << "carol's password\n";
   RunningServer server = chat_server(database);
   TestClient alice(server.port);
-  REQUIRE(alice.read_line());
-  alice.send_line("REGISTER alice alice-password");
-  REQUIRE(alice.read_line() == "OK registered alice");
-  alice.send_line("LOGIN alice alice-password");
-  REQUIRE(alice.read_line() == "OK logged-in alice");
+  log_in_as_alice(alice);
 
   const std::string port = std::to_string(server.port);
   int terminal = -1;

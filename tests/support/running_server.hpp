@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -43,19 +42,5 @@ struct RunningServer {
   ChildProcess process;
   std::uint16_t port;
 };
-
-// A process's resident memory in KiB (VmRSS), or -1.
-inline long resident_kib_of(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string key;
-  while (status >> key) {
-    if (key == "VmRSS:") {
-      long kib = 0;
-      status >> kib;
-      return kib;
-    }
-  }
-  return -1;
-}
 
 }  // namespace test

@@ -51,9 +51,9 @@ inline constexpr bool memory_is_measurable = true;
 inline constexpr bool memory_is_measurable = true;
 #endif
 
-// This process's resident memory in KiB (VmRSS).
-inline long resident_kib() {
-  std::ifstream status("/proc/self/status");
+// A process's resident memory in KiB (VmRSS): this one's, or `pid`'s.
+inline long resident_kib(int pid = 0) {
+  std::ifstream status(pid == 0 ? std::string("/proc/self/status") : "/proc/" + std::to_string(pid) + "/status");
   std::string key;
   while (status >> key) {
     if (key == "VmRSS:") {
