@@ -24,25 +24,60 @@
 
 namespace stress {
 
+// How a publish goes out, and what its reply says: the chat server's
+// "BROADCAST <payload>" and "OK sent <n>", or Redis's PUBLISH (as a RESP
+// array, so the payload may hold spaces) and ":<n>".
+struct FanoutWire {
+  bool redis;
+  std::string channel;
+
+  void publish(std::string& out, std::string_view payload) const {
+    if (redis)
+      fmt::format_to(std::back_inserter(out), "*3\r\n$7\r\nPUBLISH\r\n${}\r\n{}\r\n${}\r\n{}\r\n", channel.size(),
+                     channel, payload.size(), payload);
+    else
+      fmt::format_to(std::back_inserter(out), "BROADCAST {}\n", payload);
+  }
+  // The number of receivers in a reply to a publish; nothing if it is not one.
+  std::optional<std::uint64_t> receivers(std::string_view reply) const {
+    if (redis) return reply.starts_with(":") ? chat::number(reply.substr(1)) : std::nullopt;
+    return reply.starts_with("OK sent ") ? chat::number(reply.substr(8)) : std::nullopt;
+  }
+  std::string_view expected() const { return redis ? ":<n>" : "OK sent <n>"; }
+};
+
 // One receiver's check of the sender's messages, a read at a time.
 struct Receiver {
   enum class Step { more, end, failed };
   static constexpr std::size_t operation = 4;  // "delivery" in run_fanout's table
 
   Client& client;
-  std::string from;  // "MSG <sender> "
+  bool redis;               // Redis pub/sub, else the chat server
+  std::string from;         // chat: "MSG <sender> "
   Clock::time_point epoch;  // send times count from here
   std::uint64_t count = 0;  // messages received, in order
   Clock::rep last = 0;      // when the last one was read
+  int skip = -1;            // redis: lines of a message still to skip; -1 outside one
 
   // Takes the lines of one read, which arrived together at `read_at`.
   Step take(Clock::time_point read_at) {
     while (auto line = client.buffered_line(operation)) {
-      if (!chat::starts_with(*line, from)) {
-        if (chat::starts_with(*line, "MSG ")) continue;  // someone else's
-        return fail(fmt::format("expected \"{}...\", got \"{}\"", from, *line));
+      std::string_view text;
+      if (redis) {
+        // A message is "*3", "$7", "message", "$<n>", <channel>, "$<m>", <payload>.
+        if (skip < 0) {
+          if (*line == "message") skip = 3;
+          continue;
+        }
+        if (skip-- > 0) continue;
+        text = *line;
+      } else {
+        if (!chat::starts_with(*line, from)) {
+          if (chat::starts_with(*line, "MSG ")) continue;  // someone else's
+          return fail(fmt::format("expected \"{}...\", got \"{}\"", from, *line));
+        }
+        text = line->substr(from.size());
       }
-      const auto text = line->substr(from.size());
       const auto space = std::min(text.find(' '), text.size());
       const auto word = text.substr(0, space), rest = text.substr(std::min(space + 1, text.size()));
       if (word == "end") {
@@ -52,7 +87,7 @@ struct Receiver {
       }
       const auto sent = chat::number(rest);
       if (chat::number(word) != count + 1 || !sent)
-        return fail(fmt::format("expected message {}, got \"{}\"", count + 1, *line));
+        return fail(fmt::format("expected message {}, got \"{}\"", count + 1, text));
       ++count;
       last = read_at.time_since_epoch().count();
       const auto received = static_cast<std::uint64_t>((read_at - epoch).count());
@@ -67,19 +102,43 @@ struct Receiver {
   }
 };
 
+// Redis: SUBSCRIBE, then its confirmation ("*3", "$9", "subscribe",
+// "$<n>", <channel>, ":<count>").
+inline asio::awaitable<bool> subscribe(Client& client, std::string_view channel, std::size_t operation) {
+  client.set_operation(operation);
+  const auto start = Clock::now();
+  const std::string request = fmt::format("SUBSCRIBE {}\r\n", channel);
+  if (!co_await client.write(operation, request)) co_return false;
+  for (;;) {
+    auto line = co_await client.read_line(operation, "the confirmation of SUBSCRIBE");
+    if (!line) co_return false;
+    if (line->starts_with("-")) {
+      client.fail(ErrorKind::protocol, operation, fmt::format("SUBSCRIBE: \"{}\"", *line));
+      co_return false;
+    }
+    if (line->starts_with(":")) break;
+  }
+  client.worker.stats.record(operation, nanoseconds_since(start));
+  co_return true;
+}
+
 inline Report run_fanout(const Options& options, const Target& target) {
   enum Op : std::size_t { connect, seed_op, login_op, broadcast, delivery, quit };
   static_assert(delivery == 4, "Receiver::operation");
-  const std::vector<std::string> operations{"connect", "seed", "login", "broadcast", "delivery", "quit"};
+  const std::vector<std::string> operations{
+      "connect", "seed", options.server == "redis" ? "subscribe" : "login", "broadcast", "delivery", "quit"};
   const std::size_t receivers = options.clients, connections = receivers + 1;
   Report report{"fanout", connections, options.threads, 0, Stats(operations), {}};
   const auto prefix = user_prefix(options);
   const std::size_t users = std::max<std::size_t>(1, std::min(options.users, connections));
   auto account = [&](std::size_t i) { return fmt::format("{}f{}", prefix, i % users); };
-  std::vector<std::string> names;
-  for (std::size_t i = 0; i < users; ++i) names.push_back(account(i));
-  seed(options, target, operations, connect, seed_op, names, report.stats);
-  if (report.stats.total_errors() > 0) return report;
+  const FanoutWire wire{options.server == "redis", options.channel};
+  if (!wire.redis) {
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < users; ++i) names.push_back(account(i));
+    seed(options, target, operations, connect, seed_op, names, report.stats);
+    if (report.stats.total_errors() > 0) return report;
+  }
 
   const std::string sender_name = account(receivers);  // the last connection sends
   const auto duration = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.duration));
@@ -102,18 +161,20 @@ inline Report run_fanout(const Options& options, const Target& target) {
     while (true) {
       const auto now = Clock::now();
       while (now - start < duration && in_flight.size() < options.window) {
-        fmt::format_to(std::back_inserter(out), "BROADCAST {} {}\n", next++, since_epoch(now));
+        wire.publish(out, fmt::format("{} {}", next++, since_epoch(now)));
         in_flight.push_back(now);
       }
       if (in_flight.empty()) break;
       if (!out.empty() && !co_await client.write(broadcast, out)) co_return false;
       out.clear();
-      auto answer = co_await chat::reply(client, broadcast, "the reply to BROADCAST", ignore);
+      std::optional<std::string_view> answer;
+      if (wire.redis) answer = co_await client.read_line(broadcast, "the reply to PUBLISH");
+      else answer = co_await chat::reply(client, broadcast, "the reply to BROADCAST", ignore);
       if (!answer) co_return false;
-      const auto count = chat::starts_with(*answer, "OK sent ") ? chat::number(answer->substr(8)) : std::nullopt;
+      const auto count = wire.receivers(*answer);
       if (!count || *count < receivers_alive.load()) {
         client.fail(ErrorKind::protocol, broadcast,
-                    fmt::format("BROADCAST expected \"OK sent <n>\" with n >= {} receivers, got \"{}\"",
+                    fmt::format("expected \"{}\" with n >= {} receivers, got \"{}\"", wire.expected(),
                                 receivers_alive.load(), *answer));
         co_return false;
       }
@@ -121,9 +182,17 @@ inline Report run_fanout(const Options& options, const Target& target) {
       in_flight.pop_front();
       acknowledged.fetch_add(1, std::memory_order_relaxed);
     }
-    const auto end = fmt::format("BROADCAST end {}", acknowledged.load());
-    // (No co_await inside && or ||: g++ 12 mishandles some of those.)
-    if (!co_await chat::call(client, broadcast, end, "OK sent ", ignore, true)) co_return false;
+    // The end marker: every receiver has every message before it.
+    wire.publish(out, fmt::format("end {}", acknowledged.load()));
+    if (!co_await client.write(broadcast, out)) co_return false;
+    std::optional<std::string_view> answer;
+    if (wire.redis) answer = co_await client.read_line(broadcast, "the reply to PUBLISH");
+    else answer = co_await chat::reply(client, broadcast, "the reply to BROADCAST", ignore);
+    if (!answer || !wire.receivers(*answer)) {
+      if (answer) client.fail(ErrorKind::protocol, broadcast, fmt::format("expected \"{}\", got \"{}\"", wire.expected(), *answer));
+      co_return false;
+    }
+    if (wire.redis) co_return true;  // Redis needs no goodbye
     const auto bye = co_await chat::call(client, quit, "QUIT", "OK bye", ignore);
     co_return bye.has_value();
   };
@@ -132,7 +201,7 @@ inline Report run_fanout(const Options& options, const Target& target) {
   // code (Receiver::take, no coroutine per line), and the counts are kept
   // per receiver and added to the run's once, at its end.
   auto receiver = [&](Client& client) -> asio::awaitable<bool> {
-    Receiver self{client, fmt::format("MSG {} ", sender_name), epoch};
+    Receiver self{client, wire.redis, fmt::format("MSG {} ", sender_name), epoch};
     client.set_operation(delivery);
     Receiver::Step step = Receiver::Step::more;
     while (step == Receiver::Step::more) {
@@ -144,6 +213,7 @@ inline Report run_fanout(const Options& options, const Target& target) {
     while (latest < self.last && !last_delivery.compare_exchange_weak(latest, self.last)) {
     }
     if (step != Receiver::Step::end) co_return false;
+    if (wire.redis) co_return true;
     chat::IgnoreMessages ignore{client, quit};
     const auto bye = co_await chat::call(client, quit, "QUIT", "OK bye", ignore);
     co_return bye.has_value();
@@ -154,8 +224,12 @@ inline Report run_fanout(const Options& options, const Target& target) {
     const bool sends = client.number == connections;
     chat::IgnoreMessages ignore{client, login_op};
     bool ok = co_await client.connect(connect);
-    if (ok) ok = co_await chat::greeting(client, connect);
-    if (ok) ok = co_await chat::login(client, login_op, account(client.number - 1), options.password, ignore);
+    if (wire.redis) {
+      if (ok && !sends) ok = co_await subscribe(client, options.channel, login_op);
+    } else {
+      if (ok) ok = co_await chat::greeting(client, connect);
+      if (ok) ok = co_await chat::login(client, login_op, account(client.number - 1), options.password, ignore);
+    }
     if (ok) {
       co_await gates.wait(client.park);
       if (sends) ok = co_await sender(client);

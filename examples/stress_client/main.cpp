@@ -87,8 +87,11 @@ int main(int argc, char** argv) {
                  "idle: hold --clients connections for --duration")
       ->capture_default_str()
       ->check(CLI::IsMember({"auth", "echo", "fanout", "idle"}));
-  app.add_option("--server", options.server, "The kind of server: echo or chat (default: chat for auth and fanout; for echo and idle, found out by connecting once)")
-      ->check(CLI::IsMember({"echo", "chat"}));
+  app.add_option("--server", options.server,
+                 "The kind of server: echo, chat, or redis (fanout only: Redis pub/sub, for comparison)\n"
+                 "(default: chat for auth and fanout; for echo and idle, found out by connecting once)")
+      ->check(CLI::IsMember({"echo", "chat", "redis"}));
+  app.add_option("--channel", options.channel, "fanout against Redis: the channel")->capture_default_str();
   app.add_option("--clients", options.clients, "Connections (fanout: receivers)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
@@ -153,7 +156,9 @@ int main(int argc, char** argv) {
       options.server = options.scenario == "auth" || options.scenario == "fanout" ? "chat" : probe_server(target.server);
     if (options.accounts_exist && options.user_prefix.empty())
       throw std::runtime_error("--accounts-exist needs the --user-prefix they were made with");
-    if ((options.scenario == "auth" || options.scenario == "fanout") && !options.chat())
+    if (options.server == "redis" && options.scenario != "fanout")
+      throw std::runtime_error("--server redis works with --scenario fanout only");
+    if ((options.scenario == "auth" || (options.scenario == "fanout" && options.server != "redis")) && !options.chat())
       throw std::runtime_error(fmt::format("--scenario {} needs the chat server, and the server at {} is not one "
                                            "(it sent no HELLO greeting)",
                                            options.scenario, switchboard::detail::format_endpoint(target.server)));

@@ -40,6 +40,7 @@ struct Options {
   std::size_t seed_connections = 4;
   std::string user_prefix;
   std::string password = "stress-password";
+  std::string channel = "switchboard-stress";  // fanout against Redis
   bool accounts_exist = false;
   bool json = false;
   int server_pid = 0;

@@ -161,6 +161,40 @@ TEST_CASE("stress_client: echo, idle and fanout scenarios against the real serve
   }
 }
 
+TEST_CASE("stress_client: fanout against Redis pub/sub, the baseline the benchmarks compare with") {
+  // Redis has no "port 0": take a free port from the kernel, then start it there.
+  std::uint16_t port = 0;
+  {
+    asio::io_context io;
+    asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
+    port = probe.local_endpoint().port();
+  }
+  ChildProcess redis({"redis-server", "--bind", "127.0.0.1", "--port", std::to_string(port), "--save", "",
+                      "--appendonly", "no"},
+                     true);
+  REQUIRE(test::eventually(
+      [&] {
+        try {
+          TestClient probe(port);
+          return true;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      10s));
+  const auto result = run(stress(port, {"--scenario", "fanout", "--server", "redis", "--clients", "10", "--duration",
+                                        "0.5", "--window", "8", "--json"}));
+  INFO(result.output);
+  REQUIRE(result.status == 0);
+  const auto report = json::parse(result.output);
+  const auto messages = report.at("figures").at("messages_acknowledged").get<double>();
+  CHECK(messages > 0);
+  CHECK(report.at("figures").at("deliveries").get<double>() == 10 * messages);
+  CHECK(operation(report, "subscribe").at("count") == 10);
+  redis.signal(SIGTERM);
+  CHECK(redis.wait().has_value());
+}
+
 TEST_CASE("stress_client: a wrong answer or none is an error naming the connection and the line, status 1") {
   SUBCASE("a wrong echo") {
     test::TestServer<WrongEchoHandler> server;
