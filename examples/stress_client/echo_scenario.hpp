@@ -26,9 +26,10 @@ namespace stress {
 struct Echoer {
   static constexpr std::size_t operation = 3;  // "echo" in run_echo's table
 
-  Echoer(Client& client, std::string_view request_word, std::string_view reply_word, std::string_view padding,
-         std::size_t pipeline, Clock::time_point measure_from, Clock::time_point measure_until)
+  Echoer(Client& client, bool raw, std::string_view request_word, std::string_view reply_word,
+         std::string_view padding, std::size_t pipeline, Clock::time_point measure_from, Clock::time_point measure_until)
       : client(client),
+        raw(raw),
         request_word(request_word),
         reply_word(reply_word),
         padding(padding),
@@ -37,6 +38,7 @@ struct Echoer {
         measure_until(measure_until) {}
 
   Client& client;
+  bool raw;  // byte echo: a request is `padding`, its reply the same bytes
   std::string_view request_word, reply_word, padding;
   std::size_t pipeline;
   Clock::time_point measure_from, measure_until;
@@ -53,6 +55,7 @@ struct Echoer {
   // Checks the replies of one read (arrived together at `read_at`); a new
   // request for each while the load lasts. False after recording an error.
   bool take(Clock::time_point read_at) {
+    if (raw) return take_bytes(read_at);
     while (auto line = client.buffered_line(operation)) {
       const std::uint64_t number = ++answered_;
       if (!is_reply(*line, number)) {
@@ -61,15 +64,39 @@ struct Echoer {
                                 padding.substr(0, 40), line->substr(0, 80)));
         return false;
       }
-      const auto sent_at = sent_at_[number % pipeline];
-      if (read_at >= measure_from && read_at < measure_until)
-        client.worker.stats.record(operation, static_cast<std::uint64_t>(std::chrono::nanoseconds(read_at - sent_at).count()), read_at);
-      if (read_at < measure_until) add_request(read_at);
+      answered(number, read_at);
     }
     return !client.failed();
   }
 
  private:
+  // Raw: the bytes that came back must be the requests' bytes, in order;
+  // every `padding.size()` of them is one reply.
+  bool take_bytes(Clock::time_point read_at) {
+    for (std::string_view bytes = client.connection.take_unread(); !bytes.empty();) {
+      const std::size_t n = std::min(bytes.size(), padding.size() - partial_);
+      if (bytes.substr(0, n) != padding.substr(partial_, n)) {
+        client.fail(ErrorKind::protocol, operation,
+                    fmt::format("reply {}: bytes {}..{} are not the ones sent", answered_ + 1, partial_, partial_ + n));
+        return false;
+      }
+      bytes.remove_prefix(n);
+      partial_ += n;
+      if (partial_ == padding.size()) {
+        partial_ = 0;
+        answered(++answered_, read_at);
+      }
+    }
+    return true;
+  }
+
+  void answered(std::uint64_t number, Clock::time_point read_at) {
+    const auto sent_at = sent_at_[number % pipeline];
+    if (read_at >= measure_from && read_at < measure_until)
+      client.worker.stats.record(operation, static_cast<std::uint64_t>(std::chrono::nanoseconds(read_at - sent_at).count()), read_at);
+    if (read_at < measure_until) add_request(read_at);
+  }
+
   // "<reply word>hello <number><padding>", compared piece by piece.
   bool is_reply(std::string_view line, std::uint64_t number) const {
     if (!line.starts_with(reply_word)) return false;
@@ -81,6 +108,11 @@ struct Echoer {
 
   void add_request(Clock::time_point now) {
     sent_at_[next_ % pipeline] = now;  // at most `pipeline` in flight: a ring
+    if (raw) {
+      ++next_;
+      out += padding;
+      return;
+    }
     const fmt::format_int digits(next_++);
     out += head_;
     out.append(digits.data(), digits.size());
@@ -91,6 +123,7 @@ struct Echoer {
   std::vector<Clock::time_point> sent_at_;
   std::uint64_t next_ = 1;      // the next request's number
   std::uint64_t answered_ = 0;  // replies checked so far
+  std::size_t partial_ = 0;     // raw: bytes of the next reply already read
 };
 
 inline Report run_echo(const Options& options, const Target& target) {
@@ -110,7 +143,12 @@ inline Report run_echo(const Options& options, const Target& target) {
 
   const std::string request_word = options.chat() ? "ECHO " : "";
   const std::string reply_word = options.chat() ? "OK Echo: " : "Echo: ";
-  const std::string padding(options.size, 'x');
+  // Raw: each request is --size bytes (64 by default), every byte value.
+  std::string padding(options.size, 'x');
+  if (options.server == "raw") {
+    padding.resize(options.size ? options.size : 64);
+    for (std::size_t i = 0; i < padding.size(); ++i) padding[i] = static_cast<char>(i * 7 % 256);
+  }
   const auto warmup = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.warmup));
   const auto duration = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.duration));
   Gate ready(options.clients);
@@ -130,7 +168,7 @@ inline Report run_echo(const Options& options, const Target& target) {
     started.compare_exchange_strong(expected_start, opened.time_since_epoch().count());
     const auto measure_from = opened + warmup, measure_until = measure_from + duration;
 
-    Echoer echoer{client, request_word, reply_word, padding, options.pipeline, measure_from, measure_until};
+    Echoer echoer{client, options.server == "raw", request_word, reply_word, padding, options.pipeline, measure_from, measure_until};
     echoer.start(opened);
     client.set_operation(echo);
     while (echoer.waiting()) {

@@ -88,9 +88,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auth", "echo", "fanout", "idle"}));
   app.add_option("--server", options.server,
-                 "The kind of server: echo, chat, or redis (fanout only: Redis pub/sub, for comparison)\n"
+                 "The kind of server: echo, chat, raw (echo_server --raw: byte echo, echo and idle), or\n"
+                 "redis (fanout only: Redis pub/sub, for comparison)\n"
                  "(default: chat for auth and fanout; for echo and idle, found out by connecting once)")
-      ->check(CLI::IsMember({"echo", "chat", "redis"}));
+      ->check(CLI::IsMember({"echo", "chat", "raw", "redis"}));
   app.add_option("--channel", options.channel, "fanout against Redis: the channel")->capture_default_str();
   app.add_option("--clients", options.clients, "Connections (fanout: receivers)")
       ->capture_default_str()
@@ -158,6 +159,8 @@ int main(int argc, char** argv) {
       throw std::runtime_error("--accounts-exist needs the --user-prefix they were made with");
     if (options.server == "redis" && options.scenario != "fanout")
       throw std::runtime_error("--server redis works with --scenario fanout only");
+    if (options.server == "raw" && options.scenario != "echo" && options.scenario != "idle")
+      throw std::runtime_error("--server raw works with --scenario echo and idle only");
     if ((options.scenario == "auth" || (options.scenario == "fanout" && options.server != "redis")) && !options.chat())
       throw std::runtime_error(fmt::format("--scenario {} needs the chat server, and the server at {} is not one "
                                            "(it sent no HELLO greeting)",

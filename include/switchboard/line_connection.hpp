@@ -22,6 +22,7 @@
 #include <optional>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 #include "switchboard/detail/asio_compat.hpp"
 #include "switchboard/error.hpp"
@@ -83,6 +84,10 @@ class LineConnection {
     if (unread_.empty()) return std::nullopt;
     return reader_.next(unread_, ec);
   }
+
+  // Every byte read and not yet framed, for byte protocols that bypass the
+  // framing (a raw echo); valid until the next fill().
+  std::string_view take_unread() noexcept { return std::exchange(unread_, {}); }
 
   // Writes all of `bytes` (they must stay valid until it completes). A
   // request nearly always fits the kernel's send buffer, so it is first

@@ -136,6 +136,14 @@ TEST_CASE("stress_client: echo, idle and fanout scenarios against the real serve
     CHECK(result.output.find("\necho ") != std::string::npos);
     CHECK(result.output.find("errors: 0 (connection 0, timeout 0, protocol 0)") != std::string::npos);
   }
+  SUBCASE("raw byte echo, every byte value, split across reads") {
+    RunningServer raw({ECHO_SERVER_PATH, "--raw", "--port", "0", "--threads", "2", "--quiet"});
+    const auto result = run(stress(raw.port, {"--scenario", "echo", "--server", "raw", "--clients", "4", "--pipeline",
+                                              "4", "--size", "3000", "--duration", "0.5", "--warmup", "0.1", "--json"}));
+    INFO(result.output);
+    REQUIRE(result.status == 0);
+    CHECK(operation(json::parse(result.output), "echo").at("count").get<double>() > 0);
+  }
   SUBCASE("idle, with the server's memory") {
     const auto result = run(stress(echo.port, {"--scenario", "idle", "--clients", "50", "--duration", "1",
                                                "--server-pid", std::to_string(echo.process.pid()), "--json"}));
