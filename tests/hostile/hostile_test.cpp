@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <string>
@@ -77,6 +78,36 @@ std::vector<std::string> protocol_lines(std::string_view bytes) {
 }  // namespace
 
 TEST_SUITE("hostile") {
+
+TEST_CASE("hostile: out of descriptors, echo_server pauses accepting, logs once, and recovers") {
+  // A hard limit the server cannot raise: a few descriptors beyond its own.
+  test::ChildProcess server({"prlimit", "--nofile=24:24", ECHO_SERVER_PATH, "--port", "0", "--threads", "1"},
+                      /*merge_stderr=*/true);
+  const auto port = test::listening_port(server.read_until("[LISTENING]"));
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < 30; ++i) clients.push_back(std::make_unique<TestClient>(port));  // the kernel accepts them all
+  // Reads log lines up to one starting with `prefix`; counts the [ERROR]s among them.
+  auto errors_until = [&](std::string_view prefix) {
+    int errors = 0;
+    for (;;) {
+      const auto line = server.read_line();
+      REQUIRE(line);
+      if (line->starts_with("[ERROR]")) ++errors;
+      if (line->starts_with(prefix)) return errors;
+    }
+  };
+  CHECK(errors_until("[ERROR] accept failed: Too many open files") == 1);
+  // Those accepted are served while the rest wait in the backlog.
+  clients[0]->send_line("first");
+  CHECK(clients[0]->read_line() == "Echo: first");
+  clients.clear();
+  CHECK(errors_until("[ACCEPTING] new connections again") == 0);  // one line per episode
+  TestClient late(port);
+  late.send_line("late");
+  CHECK(late.read_line() == "Echo: late");
+  server.write_line("exit");
+  CHECK(server.wait() == 0);
+}
 
 TEST_CASE("hostile: a 10 MB line without a newline gets ERR line-too-long - memory stays flat - others are served") {
   RunningServer server = echo_server();
