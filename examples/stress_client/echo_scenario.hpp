@@ -26,10 +26,11 @@ namespace stress {
 struct Echoer {
   static constexpr std::size_t operation = 3;  // "echo" in run_echo's table
 
-  Echoer(Client& client, bool raw, std::string_view request_word, std::string_view reply_word,
+  Echoer(Client& client, bool raw, bool events, std::string_view request_word, std::string_view reply_word,
          std::string_view padding, std::size_t pipeline, Clock::time_point measure_from, Clock::time_point measure_until)
       : client(client),
         raw(raw),
+        events(events),
         request_word(request_word),
         reply_word(reply_word),
         padding(padding),
@@ -38,7 +39,8 @@ struct Echoer {
         measure_until(measure_until) {}
 
   Client& client;
-  bool raw;  // byte echo: a request is `padding`, its reply the same bytes
+  bool raw;     // byte echo: a request is `padding`, its reply the same bytes
+  bool events;  // the chat server: MSG lines may come between replies
   std::string_view request_word, reply_word, padding;
   std::size_t pipeline;
   Clock::time_point measure_from, measure_until;
@@ -57,6 +59,9 @@ struct Echoer {
   bool take(Clock::time_point read_at) {
     if (raw) return take_bytes(read_at);
     while (auto line = client.buffered_line(operation)) {
+      // The chat server's events come between replies (a logged-in
+      // connection gets everyone's broadcasts); they are not answers.
+      if (events && line->starts_with("MSG ")) continue;
       const std::uint64_t number = ++answered_;
       if (!is_reply(*line, number)) {
         client.fail(ErrorKind::protocol, operation,
@@ -168,7 +173,7 @@ inline Report run_echo(const Options& options, const Target& target) {
     started.compare_exchange_strong(expected_start, opened.time_since_epoch().count());
     const auto measure_from = opened + warmup, measure_until = measure_from + duration;
 
-    Echoer echoer{client, options.server == "raw", request_word, reply_word, padding, options.pipeline, measure_from, measure_until};
+    Echoer echoer{client, options.server == "raw", options.chat(), request_word, reply_word, padding, options.pipeline, measure_from, measure_until};
     echoer.start(opened);
     client.set_operation(echo);
     while (echoer.waiting()) {

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -167,6 +168,35 @@ TEST_CASE("stress_client: echo, idle and fanout scenarios against the real serve
     CHECK(report.at("figures").at("deliveries").get<double>() == 10 * messages);
     CHECK(operation(report, "delivery").at("count").get<double>() == 10 * messages);
   }
+}
+
+TEST_CASE("stress_client: echo on the chat server takes other clients' broadcasts in its stride") {
+  ScratchFile database("switchboard-stress-echo-events.db");
+  RunningServer server = chat_server(database);
+  TestClient alice(server.port);
+  log_in_as_alice(alice);
+  test::ChildProcess load(stress(server.port, {"--scenario", "echo", "--server", "chat", "--clients", "3",
+                                               "--duration", "2", "--warmup", "0"}),
+                          true);
+  // Broadcast until the three echoing connections, logged in, are among the receivers.
+  std::size_t most_receivers = 0;
+  for (int i = 0; i < 2000 && most_receivers < 3; ++i) {
+    alice.send_line("BROADCAST interrupting " + std::to_string(i));
+    const auto reply = alice.read_line();
+    REQUIRE(reply);
+    REQUIRE(reply->starts_with("OK sent "));
+    most_receivers = std::max<std::size_t>(most_receivers, std::stoul(reply->substr(8)));
+    std::this_thread::sleep_for(1ms);  // a pace, not synchronisation
+  }
+  REQUIRE(most_receivers == 3);
+  for (int i = 0; i < 50; ++i) {  // and some more while they echo
+    alice.send_line("BROADCAST interrupting again");
+    REQUIRE(alice.read_line());
+  }
+  std::string output;
+  while (auto line = load.read_line(30s)) output += *line + "\n";
+  INFO(output);
+  CHECK(load.wait() == 0);
 }
 
 TEST_CASE("stress_client: fanout against Redis pub/sub, the baseline the benchmarks compare with") {
