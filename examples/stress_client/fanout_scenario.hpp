@@ -157,6 +157,21 @@ inline Report run_fanout(const Options& options, const Target& target) {
     std::deque<Clock::time_point> in_flight;
     std::uint64_t next = 1;
     std::string out;
+    // The reply to one publish: how many receivers it reached, at least
+    // `at_least`; nothing after recording what was wrong.
+    auto receivers_reached = [&](std::uint64_t at_least) -> asio::awaitable<std::optional<std::uint64_t>> {
+      std::optional<std::string_view> answer;
+      if (wire.redis) answer = co_await client.read_line(broadcast, "the reply to PUBLISH");
+      else answer = co_await chat::reply(client, broadcast, "the reply to BROADCAST", ignore);
+      if (!answer) co_return std::nullopt;
+      const auto count = wire.receivers(*answer);
+      if (!count || *count < at_least) {
+        client.fail(ErrorKind::protocol, broadcast,
+                    fmt::format("expected \"{}\" with n >= {}, got \"{}\"", wire.expected(), at_least, *answer));
+        co_return std::nullopt;
+      }
+      co_return count;
+    };
     client.set_operation(broadcast);
     while (true) {
       const auto now = Clock::now();
@@ -167,17 +182,7 @@ inline Report run_fanout(const Options& options, const Target& target) {
       if (in_flight.empty()) break;
       if (!out.empty() && !co_await client.write(broadcast, out)) co_return false;
       out.clear();
-      std::optional<std::string_view> answer;
-      if (wire.redis) answer = co_await client.read_line(broadcast, "the reply to PUBLISH");
-      else answer = co_await chat::reply(client, broadcast, "the reply to BROADCAST", ignore);
-      if (!answer) co_return false;
-      const auto count = wire.receivers(*answer);
-      if (!count || *count < receivers_alive.load()) {
-        client.fail(ErrorKind::protocol, broadcast,
-                    fmt::format("expected \"{}\" with n >= {} receivers, got \"{}\"", wire.expected(),
-                                receivers_alive.load(), *answer));
-        co_return false;
-      }
+      if (!co_await receivers_reached(receivers_alive.load())) co_return false;
       client.worker.stats.record(broadcast, nanoseconds_since(in_flight.front()));
       in_flight.pop_front();
       acknowledged.fetch_add(1, std::memory_order_relaxed);
@@ -185,13 +190,7 @@ inline Report run_fanout(const Options& options, const Target& target) {
     // The end marker: every receiver has every message before it.
     wire.publish(out, fmt::format("end {}", acknowledged.load()));
     if (!co_await client.write(broadcast, out)) co_return false;
-    std::optional<std::string_view> answer;
-    if (wire.redis) answer = co_await client.read_line(broadcast, "the reply to PUBLISH");
-    else answer = co_await chat::reply(client, broadcast, "the reply to BROADCAST", ignore);
-    if (!answer || !wire.receivers(*answer)) {
-      if (answer) client.fail(ErrorKind::protocol, broadcast, fmt::format("expected \"{}\", got \"{}\"", wire.expected(), *answer));
-      co_return false;
-    }
+    if (!co_await receivers_reached(0)) co_return false;
     if (wire.redis) co_return true;  // Redis needs no goodbye
     const auto bye = co_await chat::call(client, quit, "QUIT", "OK bye", ignore);
     co_return bye.has_value();

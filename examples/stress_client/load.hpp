@@ -284,18 +284,13 @@ class Gate {
     if (--remaining_ == 0) open_locked();
   }
 
-  bool is_open() const {
-    std::lock_guard lock(mutex_);
-    return remaining_ == 0;
-  }
-
  private:
   void open_locked() {
     for (auto* timer : waiting_) asio::post(timer->get_executor(), [timer] { timer->cancel(); });
     waiting_.clear();
   }
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::size_t remaining_;
   std::vector<asio::steady_timer*> waiting_;
 };

@@ -91,7 +91,6 @@ class Phase {
   }
 
   double seconds() const noexcept { return seconds_; }
-  const std::vector<std::string>& operations() const noexcept { return operations_; }
 
  private:
   const Options& options_;
