@@ -4,7 +4,10 @@
 // on an I/O thread); who is logged in on a connection is kept in the
 // ClientRegistry (its `user`), which is also what `list`, WHO and every
 // broadcast read: one source of truth, one place for broadcasts.
-// A header of its own so tests run this very handler in-process.
+// A header of its own so tests run this very handler in-process, and a
+// template over the session type so the fuzz target can drive it through
+// in-memory sessions (tests/fuzz/chat_handler_fuzz.cpp); the server's is
+// ChatHandler, of switchboard::Session.
 #pragma once
 
 #include <algorithm>
@@ -29,25 +32,28 @@ namespace chat {
 
 inline constexpr std::string_view command_words = "REGISTER LOGIN ECHO BROADCAST WHO LOGOUT PING HELP QUIT";
 
-class ChatHandler {
+template <class Session>
+class BasicChatHandler {
  public:
+  using Registry = switchboard::BasicClientRegistry<Session>;
+
   // `store` and `pool` must outlive the server (stop the server first).
-  ChatHandler(switchboard::AuthStore& store, switchboard::HashPool& pool,
+  BasicChatHandler(switchboard::AuthStore& store, switchboard::HashPool& pool,
               switchboard::ThrottleOptions throttle = {})
       : store_(&store),
         pool_(&pool),
         by_name_(std::make_unique<switchboard::LoginThrottle<std::string>>(throttle)),
         by_connection_(std::make_unique<switchboard::LoginThrottle<std::uint64_t>>(throttle)) {}
 
-  void on_connect(switchboard::Session& session) {
+  void on_connect(Session& session) {
     session.send_line("HELLO switchboard 1 ", std::to_string(session.id()));
   }
 
-  void on_disconnect(switchboard::Session& session) { by_connection_->forget(session.id()); }
+  void on_disconnect(Session& session) { by_connection_->forget(session.id()); }
 
   // Only REGISTER and LOGIN wait (for the hash pool); every other line is
   // answered at once, without a coroutine.
-  switchboard::LineWork on_line(switchboard::Session& session, std::string_view line) {
+  switchboard::LineWork on_line(Session& session, std::string_view line) {
     auto command = parse_command(line);
     if (!command) return {};  // spaces only: ignored like an empty line
     const std::string& word = command->word;
@@ -84,24 +90,24 @@ class ChatHandler {
   }
 
   // The console's `say`: MSG server <text> to every logged-in client.
-  static std::size_t say(switchboard::ClientRegistry& registry, std::string_view text) {
+  static std::size_t say(Registry& registry, std::string_view text) {
     return registry.broadcast(switchboard::make_line_payload("MSG server " + std::string(text)), 0, logged_in_only);
   }
 
  private:
   static bool logged_in_only(const switchboard::ClientInfo& info) { return !info.user.empty(); }
 
-  static bool logged_in(switchboard::Session& session) {
+  static bool logged_in(Session& session) {
     return !session.registry().user(session.id()).empty();
   }
 
-  static void not_logged_in(switchboard::Session& session) { session.send_line("ERR not-logged-in"); }
+  static void not_logged_in(Session& session) { session.send_line("ERR not-logged-in"); }
 
-  static void usage(switchboard::Session& session, std::string_view form) {
+  static void usage(Session& session, std::string_view form) {
     session.send_line("ERR usage ", form);
   }
 
-  static void refuse(switchboard::Session& session, std::error_code ec) {
+  static void refuse(Session& session, std::error_code ec) {
     if (ec.category() == switchboard::auth_category())
       session.send_line("ERR ", switchboard::protocol_word(static_cast<switchboard::auth_errc>(ec.value())));
     else
@@ -109,7 +115,7 @@ class ChatHandler {
   }
 
   // The command by value: the coroutine runs after on_line has returned.
-  asio::awaitable<void> register_user(switchboard::Session& session, Command command) {
+  asio::awaitable<void> register_user(Session& session, Command command) {
     const auto credentials = split_credentials(command.rest);
     if (!credentials) co_return usage(session, "REGISTER <user> <password>");
     std::string user(credentials->user), password(credentials->password);
@@ -118,7 +124,7 @@ class ChatHandler {
     session.send_line("OK registered ", user);  // the row is committed
   }
 
-  asio::awaitable<void> login(switchboard::Session& session, Command command) {
+  asio::awaitable<void> login(Session& session, Command command) {
     const auto credentials = split_credentials(command.rest);
     if (!credentials) co_return usage(session, "LOGIN <user> <password>");
     if (logged_in(session)) co_return session.send_line("ERR already-logged-in");
@@ -137,7 +143,7 @@ class ChatHandler {
     session.send_line("OK logged-in ", registered);
   }
 
-  static void broadcast(switchboard::Session& session, const Command& command) {
+  static void broadcast(Session& session, const Command& command) {
     const std::string user = session.registry().user(session.id());
     if (user.empty()) return not_logged_in(session);
     if (!command.had_rest) return usage(session, "BROADCAST <text>");
@@ -149,7 +155,7 @@ class ChatHandler {
     session.send_line("OK sent ", std::to_string(sent));
   }
 
-  static void who(switchboard::Session& session) {
+  static void who(Session& session) {
     std::vector<std::string> names;
     for (auto& row : session.registry().snapshot())
       if (!row.user.empty()) names.push_back(std::move(row.user));
@@ -169,5 +175,7 @@ class ChatHandler {
   std::unique_ptr<switchboard::LoginThrottle<std::string>> by_name_;
   std::unique_ptr<switchboard::LoginThrottle<std::uint64_t>> by_connection_;
 };
+
+using ChatHandler = BasicChatHandler<switchboard::Session>;
 
 }  // namespace chat

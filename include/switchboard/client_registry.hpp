@@ -8,6 +8,12 @@
 // sending happens outside it, so a slow session never stalls the registry.
 // Broadcast targets are kept as an immutable snapshot rebuilt only after a
 // change, so a broadcast to N clients takes the lock once, briefly.
+//
+// A server's registry is ClientRegistry, of switchboard::Session. The
+// session type is a parameter so code written against the registry can be
+// driven without sockets: the chat handler's fuzz target registers
+// in-memory sessions. Such a type needs id(), remote_address(),
+// connected_at(), deliver(Payload) and close(errc), as Session has them.
 #pragma once
 
 #include <atomic>
@@ -36,8 +42,11 @@ struct ClientInfo {
   std::chrono::steady_clock::time_point connected_at{};
 };
 
-class ClientRegistry {
+template <class SessionType>
+class BasicClientRegistry {
  public:
+  using Session = SessionType;
+
   // A new id: positive, never reused during the life of the process (the
   // counter is process-wide, so two servers in one process never share one).
   static std::uint64_t next_id() noexcept {
@@ -153,5 +162,8 @@ class ClientRegistry {
   std::map<std::uint64_t, Entry> entries_;
   std::shared_ptr<const Targets> targets_;  // null after a change
 };
+
+// A Server's registry, ClientRegistry = BasicClientRegistry<Session>, is
+// declared next to Session (session.hpp), which hands it to handlers.
 
 }  // namespace switchboard

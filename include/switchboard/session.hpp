@@ -54,7 +54,9 @@
 namespace switchboard {
 
 class Session;
-class ClientRegistry;
+template <class SessionType>
+class BasicClientRegistry;
+using ClientRegistry = BasicClientRegistry<Session>;
 
 namespace detail {
 

@@ -9,9 +9,11 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -61,6 +63,23 @@ std::size_t send_regardless(TestClient& client, std::string_view bytes) {
     sent += static_cast<std::size_t>(n);
   }
   return sent;
+}
+
+// A chat_server with the cheapest hash (the tests are not about hashing).
+RunningServer chat_server(const std::string& database = ":memory:") {
+  return RunningServer({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", database,
+                        "--hash-memory", "8192", "--hash-ops", "1"});
+}
+
+// A client of `port` registered and logged in as `name`.
+std::unique_ptr<TestClient> chat_user(std::uint16_t port, const std::string& name) {
+  auto client = std::make_unique<TestClient>(port);
+  REQUIRE(client->read_line().value_or("").starts_with("HELLO "));
+  client->send_line("REGISTER " + name + " password-" + name);
+  REQUIRE(client->read_line() == "OK registered " + name);
+  client->send_line("LOGIN " + name + " password-" + name);
+  REQUIRE(client->read_line() == "OK logged-in " + name);
+  return client;
 }
 
 // The lines PROTOCOL.md makes of `bytes`: LF ends a line, a CR before it is
@@ -198,12 +217,79 @@ TEST_CASE("hostile: half-open connections are cut by --idle-timeout - a slow but
   CHECK(test::eventually([&] { return active_clients(server) == 0; }, 5s));
 }
 
+TEST_CASE("hostile: a receiver that stops reading during a broadcast flood gets BYE slow-consumer - memory stays bounded - the others are served") {
+  RunningServer server = chat_server();
+  auto alice = chat_user(server.port, "alice");  // floods
+  auto bob = chat_user(server.port, "bob");      // stops reading
+  auto carol = chat_user(server.port, "carol");  // reads all along, on a thread of her own
+  TestClient dave(server.port);                  // not logged in: asks for a PONG now and then
+  REQUIRE(dave.read_line().value_or("").starts_with("HELLO "));
+
+  // 40 MB to each receiver: far past bob's queue (--max-queue, 1 MiB) and
+  // the kernel's socket buffers, so only the bound keeps the server's memory
+  // down. Alice sends in batches, each once carol has read the one before:
+  // a flood a reading client keeps up with.
+  constexpr int lines = 100'000, batch = 500;
+  const std::string text(400, 't');
+  const auto said = [&](int i) { return std::to_string(i) + " " + text; };
+  const auto msg = [&](int i) { return "MSG alice " + said(i); };
+
+  const int pid = server.process.pid();
+  const long before_kib = test::resident_kib(pid);
+  std::atomic<long> peak_growth_kib{0};
+  std::atomic<int> carol_got{0};
+  std::thread carol_reads([&] {
+    for (int i = 0; i < lines; ++i) {
+      if (carol->read_line(10s) != msg(i)) break;
+      ++carol_got;
+      if (i % 1000 == 0) peak_growth_kib = std::max(peak_growth_kib.load(), test::resident_kib(pid) - before_kib);
+    }
+  });
+  // Bob reads once he has been cut (the server waits --close-grace, 2 s,
+  // for its goodbye to be read): the start of the flood, then the goodbye.
+  std::thread bob_reads;
+  int bob_got = 0;
+  std::optional<std::string> bob_last;
+  std::vector<int> acks;
+  for (int first = 0; first < lines; first += batch) {
+    REQUIRE(test::eventually([&] { return carol_got >= first - batch; }, 10s));
+    std::string lines_out;
+    for (int i = first; i < first + batch; ++i) lines_out += "BROADCAST " + said(i) + "\n";
+    alice->send(lines_out);
+    for (int i = first; i < first + batch; ++i) {
+      const auto reply = alice->read_line(10s);
+      REQUIRE((reply == "OK sent 2" || reply == "OK sent 1"));
+      acks.push_back(reply->back() - '0');
+    }
+    if (acks.back() == 1 && !bob_reads.joinable()) {
+      bob_reads = std::thread([&] {
+        while ((bob_last = bob->read_line(10s)) && bob_last->starts_with("MSG ") && *bob_last == msg(bob_got))
+          ++bob_got;
+      });
+    }
+    dave.send_line("PING");
+    REQUIRE(dave.read_line(5s) == "OK PONG");  // served throughout
+  }
+  carol_reads.join();
+  REQUIRE(bob_reads.joinable());  // bob was cut during the flood
+  bob_reads.join();
+  CHECK(carol_got == lines);
+  CHECK(std::is_sorted(acks.rbegin(), acks.rend()));  // 2 ... 2 1 ... 1
+  CHECK(bob_last == "BYE slow-consumer");           // after the first lines of the flood, in order
+  CHECK(bob->closed_by_peer());
+  CHECK(bob_got > 0);
+  CHECK(bob_got < lines);
+  INFO("the server's resident memory grew by at most " << peak_growth_kib.load() << " KiB");
+  if (test::memory_is_measurable) CHECK(peak_growth_kib < 16 * 1024);
+  carol->send_line("PING");
+  CHECK(carol->read_line() == "OK PONG");
+}
+
 TEST_CASE("hostile: kill -9 during a registration storm loses no confirmed account - the database is intact") {
   ScratchFile database("switchboard-hostile-durability.db");
   std::vector<std::string> confirmed;
   {
-    RunningServer server({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", database.path,
-                          "--hash-memory", "8192", "--hash-ops", "1"});
+    RunningServer server = chat_server(database.path);
     std::mutex mutex;
     std::atomic<bool> killed{false};
     std::vector<std::thread> storm;
@@ -242,8 +328,7 @@ TEST_CASE("hostile: kill -9 during a registration storm loses no confirmed accou
     sqlite3_close(db);
     CHECK(verdict == "ok");
   }
-  RunningServer server({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", database.path,
-                        "--hash-memory", "8192", "--hash-ops", "1"});
+  RunningServer server = chat_server(database.path);
   TestClient client(server.port);
   client.read_line();
   for (const auto& name : confirmed) {
