@@ -1,7 +1,8 @@
-// Baseline: the networking lab's design, done carefully. One OS thread per
-// client, blocking sockets, each line "L" answered "Echo: L" (LF framing,
-// a CR before it dropped, as PROTOCOL.md says). No pool, no queue bound:
-// what Switchboard is measured against, not a design to copy.
+// Baseline: the networking lab's design (thread_per_client.py) in C++,
+// done carefully. One OS thread per client, blocking sockets, each line "L"
+// answered "Echo: L" (LF framing, a CR before it dropped, as PROTOCOL.md
+// says). No pool, no queue bound: what Switchboard is measured against,
+// not a design to copy.
 // Usage: thread_per_client PORT   (0 picks a free port; 127.0.0.1 only)
 #include <arpa/inet.h>
 #include <netinet/in.h>
