@@ -39,7 +39,7 @@ class BasicChatHandler {
 
   // `store` and `pool` must outlive the server (stop the server first).
   BasicChatHandler(switchboard::AuthStore& store, switchboard::HashPool& pool,
-              switchboard::ThrottleOptions throttle = {})
+                   switchboard::ThrottleOptions throttle = {})
       : store_(&store),
         pool_(&pool),
         by_name_(std::make_unique<switchboard::LoginThrottle<std::string>>(throttle)),

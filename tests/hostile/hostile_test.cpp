@@ -238,18 +238,19 @@ TEST_CASE("hostile: a receiver that stops reading during a broadcast flood gets 
   const long before_kib = test::resident_kib(pid);
   std::atomic<long> peak_growth_kib{0};
   std::atomic<int> carol_got{0};
-  std::thread carol_reads([&] {
+  // jthreads: a failed REQUIRE below joins them (their reads time out).
+  std::jthread carol_reads([&] {
     for (int i = 0; i < lines; ++i) {
       if (carol->read_line(10s) != msg(i)) break;
       ++carol_got;
       if (i % 1000 == 0) peak_growth_kib = std::max(peak_growth_kib.load(), test::resident_kib(pid) - before_kib);
     }
   });
-  // Bob reads once he has been cut (the server waits --close-grace, 2 s,
-  // for its goodbye to be read): the start of the flood, then the goodbye.
-  std::thread bob_reads;
+  // Bob reads once he has been cut (the server waits its close grace, 2 s,
+  // for the goodbye to be read): the start of the flood, then the goodbye.
   int bob_got = 0;
   std::optional<std::string> bob_last;
+  std::jthread bob_reads;  // after what it writes: destroyed (joined) first
   std::vector<int> acks;
   for (int first = 0; first < lines; first += batch) {
     REQUIRE(test::eventually([&] { return carol_got >= first - batch; }, 10s));
@@ -262,7 +263,7 @@ TEST_CASE("hostile: a receiver that stops reading during a broadcast flood gets 
       acks.push_back(reply->back() - '0');
     }
     if (acks.back() == 1 && !bob_reads.joinable()) {
-      bob_reads = std::thread([&] {
+      bob_reads = std::jthread([&] {
         while ((bob_last = bob->read_line(10s)) && bob_last->starts_with("MSG ") && *bob_last == msg(bob_got))
           ++bob_got;
       });
