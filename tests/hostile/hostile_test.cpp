@@ -27,6 +27,7 @@
 #endif
 
 using namespace std::chrono_literals;
+using test::chat_server;
 using test::RunningServer;
 using test::ScratchFile;
 using test::TestClient;
@@ -63,12 +64,6 @@ std::size_t send_regardless(TestClient& client, std::string_view bytes) {
     sent += static_cast<std::size_t>(n);
   }
   return sent;
-}
-
-// A chat_server with the cheapest hash (the tests are not about hashing).
-RunningServer chat_server(const std::string& database = ":memory:") {
-  return RunningServer({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", database,
-                        "--hash-memory", "8192", "--hash-ops", "1"});
 }
 
 // A client of `port` registered and logged in as `name`.

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,15 +27,11 @@ using namespace std::chrono_literals;
 using test::ChildProcess;
 using test::RunningServer;
 using test::ScratchFile;
+using test::chat_server;
 using test::TestClient;
 using json = nlohmann::json;
 
 namespace {
-
-RunningServer chat_server(const ScratchFile& database) {
-  return RunningServer({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", database.path,
-                        "--hash-memory", "8192", "--hash-ops", "1"});
-}
 
 // Runs a program to its end; its output (stdout and stderr) and status.
 struct Finished {
@@ -108,7 +103,7 @@ TEST_SUITE("integration") {
 
 TEST_CASE("stress_client: the auth scenario against chat_server checks every reply and counts every MSG") {
   ScratchFile database("switchboard-stress-auth.db");
-  RunningServer server = chat_server(database);
+  RunningServer server = chat_server(database.path);
   const auto result = run(stress(server.port, {"--scenario", "auth", "--clients", "20", "--messages", "3", "--json"}));
   INFO(result.output);
   REQUIRE(result.status == 0);
@@ -157,7 +152,7 @@ TEST_CASE("stress_client: echo, idle and fanout scenarios against the real serve
   }
   SUBCASE("fanout to the chat server") {
     ScratchFile database("switchboard-stress-fanout.db");
-    RunningServer chat = chat_server(database);
+    RunningServer chat = chat_server(database.path);
     const auto result = run(stress(chat.port, {"--scenario", "fanout", "--clients", "10", "--duration", "0.5",
                                                "--window", "8", "--json"}));
     INFO(result.output);
@@ -172,7 +167,7 @@ TEST_CASE("stress_client: echo, idle and fanout scenarios against the real serve
 
 TEST_CASE("stress_client: echo on the chat server takes other clients' broadcasts in its stride") {
   ScratchFile database("switchboard-stress-echo-events.db");
-  RunningServer server = chat_server(database);
+  RunningServer server = chat_server(database.path);
   TestClient alice(server.port);
   log_in_as_alice(alice);
   test::ChildProcess load(stress(server.port, {"--scenario", "echo", "--server", "chat", "--clients", "3",
@@ -279,9 +274,8 @@ TEST_CASE("stress_client: a wrong answer or none is an error naming the connecti
 
 TEST_CASE("chat_client: through pipes it logs in, broadcasts, receives another client's MSG and quits with 0") {
   ScratchFile database("switchboard-chat-client.db");
-  ScratchFile password("switchboard-chat-client-password");
-  std::ofstream(password.path) << "bob's password\n";
-  RunningServer server = chat_server(database);
+  ScratchFile password("switchboard-chat-client-password", "bob's password\n");
+  RunningServer server = chat_server(database.path);
 
   TestClient alice(server.port);
   log_in_as_alice(alice);
@@ -310,7 +304,7 @@ TEST_CASE("chat_client: through pipes it logs in, broadcasts, receives another c
 
 TEST_CASE("chat_client: end of input quits with 0, BYE from the server ends it with 1") {
   ScratchFile database("switchboard-chat-client-bye.db");
-  RunningServer server = chat_server(database);
+  RunningServer server = chat_server(database.path);
   SUBCASE("end of input") {
     ChildProcess client({CHAT_CLIENT_PATH, "--port", std::to_string(server.port)});
     CHECK(client.read_line()->starts_with("HELLO switchboard 1 "));
@@ -330,8 +324,7 @@ TEST_CASE("chat_client: end of input quits with 0, BYE from the server ends it w
     CHECK(client.wait() == 1);
   }
   SUBCASE("a wrong password") {
-    ScratchFile password("switchboard-chat-client-wrong");
-    std::ofstream(password.path) << "not the password\n";
+    ScratchFile password("switchboard-chat-client-wrong", "not the password\n");
     ChildProcess client({CHAT_CLIENT_PATH, "--port", std::to_string(server.port), "--user", "nobody",
                          "--password-file", password.path},
                         true);
@@ -344,9 +337,8 @@ TEST_CASE("chat_client: end of input quits with 0, BYE from the server ends it w
 
 TEST_CASE("chat_client: on a terminal, a message that arrives mid-typing is printed above the half-typed line") {
   ScratchFile database("switchboard-chat-client-tty.db");
-  ScratchFile password("switchboard-chat-client-tty-password");
-  std::ofstream(password.path) << "carol's password\n";
-  RunningServer server = chat_server(database);
+  ScratchFile password("switchboard-chat-client-tty-password", "carol's password\n");
+  RunningServer server = chat_server(database.path);
   TestClient alice(server.port);
   log_in_as_alice(alice);
 

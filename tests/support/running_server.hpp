@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "child_process.hpp"
@@ -19,6 +21,10 @@ struct ScratchFile {
   explicit ScratchFile(const std::string& name)
       : path((std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))).string()) {
     remove();
+  }
+  // The file, holding `contents` (a password file, say).
+  ScratchFile(const std::string& name, std::string_view contents) : ScratchFile(name) {
+    std::ofstream(path) << contents;
   }
   ~ScratchFile() { remove(); }
   void remove() const {
@@ -42,5 +48,14 @@ struct RunningServer {
   ChildProcess process;
   std::uint16_t port;
 };
+
+#ifdef CHAT_SERVER_PATH
+// The chat_server binary with its accounts in `database`, and the cheapest
+// password hash (these tests are not about hashing).
+inline RunningServer chat_server(const std::string& database = ":memory:") {
+  return RunningServer({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", database,
+                        "--hash-memory", "8192", "--hash-ops", "1"});
+}
+#endif
 
 }  // namespace test
