@@ -12,7 +12,8 @@ seconds=${1:-60}
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 mkdir -p build-fuzz/findings
-for target in line_reader chat_command account_rules chat_handler; do
+for source in tests/fuzz/*_fuzz.cpp; do
+  target=$(basename "$source" _fuzz.cpp)
   scratch=$(mktemp -d)
   log=build-fuzz/findings/$target.log
   if ! build-fuzz/tests/fuzz_$target -max_total_time="$seconds" -print_final_stats=1 \

@@ -18,20 +18,25 @@ std::string slurp(const std::string& path) {
   text << in.rdbuf();
   return text.str();
 }
+
+// The source file `example` as a page shows it: less its first line (a
+// comment naming the page), in a ```cpp block.
+std::string shown_in_page(const std::string& example) {
+  std::string code = slurp(example);
+  REQUIRE(!code.empty());
+  code.erase(0, code.find('\n') + 1);
+  return "```cpp\n" + code + "```";
+}
 }  // namespace
 
 TEST_SUITE("unit") {
 TEST_CASE("the README's server example is the one that is built") {
-  std::string example = slurp(SOURCE_DIR "/examples/shout_server/main.cpp");
-  REQUIRE(!example.empty());
-  example.erase(0, example.find('\n') + 1);  // "// The README's ..." comment
-  CHECK(slurp(SOURCE_DIR "/README.md").find("```cpp\n" + example + "```") != std::string::npos);
+  CHECK(slurp(SOURCE_DIR "/README.md").find(shown_in_page(SOURCE_DIR "/examples/shout_server/main.cpp")) !=
+        std::string::npos);
 }
 
 TEST_CASE("docs/api.md's complete server is the one that is built") {
-  std::string example = slurp(SOURCE_DIR "/examples/notice_board/main.cpp");
-  REQUIRE(!example.empty());
-  example.erase(0, example.find('\n') + 1);  // "// docs/api.md walks ..." comment
-  CHECK(slurp(SOURCE_DIR "/docs/api.md").find("```cpp\n" + example + "```") != std::string::npos);
+  CHECK(slurp(SOURCE_DIR "/docs/api.md").find(shown_in_page(SOURCE_DIR "/examples/notice_board/main.cpp")) !=
+        std::string::npos);
 }
 }
