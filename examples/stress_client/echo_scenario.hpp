@@ -150,7 +150,7 @@ inline Report run_echo(const Options& options, const Target& target) {
   const std::string reply_word = options.chat() ? "OK Echo: " : "Echo: ";
   // Raw: each request is --size bytes (64 by default), every byte value.
   std::string padding(options.size, 'x');
-  if (options.server == "raw") {
+  if (options.raw()) {
     padding.resize(options.size ? options.size : 64);
     for (std::size_t i = 0; i < padding.size(); ++i) padding[i] = static_cast<char>(i * 7 % 256);
   }
@@ -173,7 +173,7 @@ inline Report run_echo(const Options& options, const Target& target) {
     started.compare_exchange_strong(expected_start, opened.time_since_epoch().count());
     const auto measure_from = opened + warmup, measure_until = measure_from + duration;
 
-    Echoer echoer{client, options.server == "raw", options.chat(), request_word, reply_word, padding, options.pipeline, measure_from, measure_until};
+    Echoer echoer{client, options.raw(), options.chat(), request_word, reply_word, padding, options.pipeline, measure_from, measure_until};
     echoer.start(opened);
     client.set_operation(echo);
     while (echoer.waiting()) {

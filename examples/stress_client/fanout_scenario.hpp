@@ -126,13 +126,13 @@ inline Report run_fanout(const Options& options, const Target& target) {
   enum Op : std::size_t { connect, seed_op, login_op, broadcast, delivery, quit };
   static_assert(delivery == 4, "Receiver::operation");
   const std::vector<std::string> operations{
-      "connect", "seed", options.server == "redis" ? "subscribe" : "login", "broadcast", "delivery", "quit"};
+      "connect", "seed", options.redis() ? "subscribe" : "login", "broadcast", "delivery", "quit"};
   const std::size_t receivers = options.clients, connections = receivers + 1;
   Report report{"fanout", connections, options.threads, 0, Stats(operations), {}};
   const auto prefix = user_prefix(options);
   const std::size_t users = std::max<std::size_t>(1, std::min(options.users, connections));
   auto account = [&](std::size_t i) { return fmt::format("{}f{}", prefix, i % users); };
-  const FanoutWire wire{options.server == "redis", options.channel};
+  const FanoutWire wire{options.redis(), options.channel};
   if (!wire.redis) {
     std::vector<std::string> names;
     for (std::size_t i = 0; i < users; ++i) names.push_back(account(i));

@@ -53,7 +53,7 @@ inline Report run_idle(const Options& options, const Target& target) {
       if (!co_await client.write(served, "hello 0\n")) co_return;
       auto line = co_await client.read_line(served, "the echo of hello 0");
       if (!line) co_return;
-      const std::string_view expected = options.server == "raw" ? "hello 0" : "Echo: hello 0";
+      const std::string_view expected = options.raw() ? "hello 0" : "Echo: hello 0";
       if (*line != expected) {
         client.fail(ErrorKind::protocol, served, fmt::format("expected \"{}\", got \"{}\"", expected, *line));
         co_return;

@@ -157,11 +157,11 @@ int main(int argc, char** argv) {
       options.server = options.scenario == "auth" || options.scenario == "fanout" ? "chat" : probe_server(target.server);
     if (options.accounts_exist && options.user_prefix.empty())
       throw std::runtime_error("--accounts-exist needs the --user-prefix they were made with");
-    if (options.server == "redis" && options.scenario != "fanout")
+    if (options.redis() && options.scenario != "fanout")
       throw std::runtime_error("--server redis works with --scenario fanout only");
-    if (options.server == "raw" && options.scenario != "echo" && options.scenario != "idle")
+    if (options.raw() && options.scenario != "echo" && options.scenario != "idle")
       throw std::runtime_error("--server raw works with --scenario echo and idle only");
-    if ((options.scenario == "auth" || (options.scenario == "fanout" && options.server != "redis")) && !options.chat())
+    if ((options.scenario == "auth" || (options.scenario == "fanout" && !options.redis())) && !options.chat())
       throw std::runtime_error(fmt::format("--scenario {} needs the chat server, and the server at {} is not one "
                                            "(it sent no HELLO greeting)",
                                            options.scenario, switchboard::detail::format_endpoint(target.server)));

@@ -47,6 +47,8 @@ struct Options {
   bool progress = false;  // a TTY on stderr
 
   bool chat() const { return server == "chat"; }
+  bool raw() const { return server == "raw"; }      // echo_server --raw: byte echo
+  bool redis() const { return server == "redis"; }  // Redis pub/sub (fanout)
 };
 
 class Phase {
