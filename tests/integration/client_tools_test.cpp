@@ -53,6 +53,21 @@ std::vector<std::string> stress(std::uint16_t port, std::vector<std::string> arg
   return argv;
 }
 
+// stress_client's fanout to 10 receivers on `port` (a `server` kind):
+// its report, once every acknowledged message is checked to have reached
+// every receiver.
+json fanout_to_ten(std::uint16_t port, const std::string& server) {
+  const auto result = run(stress(port, {"--scenario", "fanout", "--server", server, "--clients", "10", "--duration",
+                                        "0.5", "--window", "8", "--json"}));
+  INFO(result.output);
+  REQUIRE(result.status == 0);
+  auto report = json::parse(result.output);
+  const auto messages = report.at("figures").at("messages_acknowledged").get<double>();
+  CHECK(messages > 0);
+  CHECK(report.at("figures").at("deliveries").get<double>() == 10 * messages);
+  return report;
+}
+
 const json& operation(const json& report, const std::string& name) {
   for (const auto& op : report.at("operations"))
     if (op.at("name") == name) return op;
@@ -153,15 +168,9 @@ TEST_CASE("stress_client: echo, idle and fanout scenarios against the real serve
   SUBCASE("fanout to the chat server") {
     ScratchFile database("switchboard-stress-fanout.db");
     RunningServer chat = chat_server(database.path);
-    const auto result = run(stress(chat.port, {"--scenario", "fanout", "--clients", "10", "--duration", "0.5",
-                                               "--window", "8", "--json"}));
-    INFO(result.output);
-    REQUIRE(result.status == 0);
-    const auto report = json::parse(result.output);
-    const auto messages = report.at("figures").at("messages_acknowledged").get<double>();
-    CHECK(messages > 0);
-    CHECK(report.at("figures").at("deliveries").get<double>() == 10 * messages);
-    CHECK(operation(report, "delivery").at("count").get<double>() == 10 * messages);
+    const auto report = fanout_to_ten(chat.port, "chat");
+    CHECK(operation(report, "delivery").at("count").get<double>() ==
+          10 * report.at("figures").at("messages_acknowledged").get<double>());
   }
 }
 
@@ -215,14 +224,7 @@ TEST_CASE("stress_client: fanout against Redis pub/sub, the baseline the benchma
         }
       },
       10s));
-  const auto result = run(stress(port, {"--scenario", "fanout", "--server", "redis", "--clients", "10", "--duration",
-                                        "0.5", "--window", "8", "--json"}));
-  INFO(result.output);
-  REQUIRE(result.status == 0);
-  const auto report = json::parse(result.output);
-  const auto messages = report.at("figures").at("messages_acknowledged").get<double>();
-  CHECK(messages > 0);
-  CHECK(report.at("figures").at("deliveries").get<double>() == 10 * messages);
+  const auto report = fanout_to_ten(port, "redis");
   CHECK(operation(report, "subscribe").at("count") == 10);
   redis.signal(SIGTERM);
   CHECK(redis.wait().has_value());
