@@ -142,6 +142,12 @@ class Session : public std::enable_shared_from_this<Session> {
     return true;
   }
 
+  // True once the session has begun to close (a farewell, close(), the
+  // peer leaving, a cut). Thread-safe: work done elsewhere for this client
+  // (a password hash, say) checks it and gives up, so a server that stops,
+  // or a client that left, does not wait for work nobody will read.
+  bool closing() const noexcept { return !taking_deliveries_.load(std::memory_order_relaxed); }
+
   // Sends the farewell for `reason` after what is being written, then
   // closes gracefully. Thread-safe; does nothing once closing has begun.
   void close(errc reason) {
@@ -637,7 +643,9 @@ class Session : public std::enable_shared_from_this<Session> {
     socket_.close(ignored);
     timer_.cancel();
     outbox_.clear();
-    reader_.reset();
+    // reader_ keeps its buffer: a handler may be running (a send that
+    // failed ended the session) or waiting, holding a view of a split line
+    // in it; it goes with the session.
     if (reported_) host_.session_closed(*this);
   }
 
@@ -689,7 +697,7 @@ class Session : public std::enable_shared_from_this<Session> {
   LineReader reader_;
 
   detail::Outbox outbox_;
-  std::atomic<bool> taking_deliveries_{true};  // read by deliver(), on any thread
+  std::atomic<bool> taking_deliveries_{true};  // false once closing; read on any thread
   std::mutex inbox_mutex_;                      // deliver() runs on any thread
   std::vector<Payload> inbox_;                  // delivered, not yet taken on the strand
   std::vector<asio::const_buffer> gather_;  // what is being written; empty when idle

@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -50,6 +52,32 @@ struct MixedHandler {
     asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(line.size() % 3));
     co_await timer.async_wait(asio::use_awaitable);
     session.send_line("done ", line);
+  }
+};
+
+// Waits, holding its line's view, until the test lets it go on; the test
+// cuts the connection meanwhile. The view must still be good after.
+struct HoldingHandler {
+  struct Shared {
+    std::mutex mutex;
+    std::weak_ptr<asio::steady_timer> gate;  // what the handler waits on (it must not outlive the server)
+    std::uint64_t id = 0;
+    std::optional<std::string> seen;  // the line as the handler read it after the wait
+  };
+  std::shared_ptr<Shared> shared = std::make_shared<Shared>();
+
+  asio::awaitable<void> on_line(switchboard::Session& session, std::string_view line) {
+    auto gate = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor, 30s);
+    {
+      std::lock_guard lock(shared->mutex);
+      shared->gate = gate;
+      shared->id = session.id();
+    }
+    asio::error_code ignored;
+    co_await gate->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    std::string copy(line);
+    std::lock_guard lock(shared->mutex);
+    shared->seen = std::move(copy);
   }
 };
 
@@ -117,6 +145,42 @@ TEST_CASE("a handler that throws closes its own connection only, sync or awaitab
     other.send_line("x");
     CHECK(other.read_line() == "done x");
   }
+}
+
+TEST_CASE("a waiting handler's line stays valid when its connection is cut meanwhile") {
+  HoldingHandler handler;
+  const auto shared = handler.shared;
+  test::TestServer<HoldingHandler> server({}, handler);
+  TestClient client(server.port());
+  // Longer than the session's first read buffer, so the line is put
+  // together from two reads in the line reader's own buffer: the one a
+  // closing session used to free.
+  const std::string line(3000, 'x');
+  client.send_line(line);
+  const auto waiting = [&] {
+    std::lock_guard lock(shared->mutex);
+    return !shared->gate.expired();
+  };
+  REQUIRE(test::eventually(waiting));
+  std::shared_ptr<asio::steady_timer> gate;
+  std::uint64_t id = 0;
+  {
+    std::lock_guard lock(shared->mutex);
+    gate = shared->gate.lock();
+    id = shared->id;
+  }
+  const auto session = server->registry().find(id);
+  REQUIRE(session);
+  session->close_now();
+  REQUIRE(test::eventually([&] { return server->registry().count() == 0; }));  // closed, freed what it frees
+
+  asio::post(gate->get_executor(), [gate] { gate->cancel(); });
+  const auto seen = [&] {
+    std::lock_guard lock(shared->mutex);
+    return shared->seen;
+  };
+  REQUIRE(test::eventually([&] { return seen().has_value(); }));
+  CHECK(seen() == line);  // under ASan a freed buffer is a heap-use-after-free here
 }
 
 TEST_CASE("broadcasts, kicks, connects and disconnects racing on many threads") {
