@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -119,7 +120,8 @@ class BasicChatHandler {
     const auto credentials = split_credentials(command.rest);
     if (!credentials) co_return usage(session, "REGISTER <user> <password>");
     std::string user(credentials->user), password(credentials->password);
-    const auto ec = co_await pool_->run([&] { return store_->register_user(user, password); });
+    const auto ec = co_await pool_->run(
+        [&] { return unless_gone(session, [&] { return store_->register_user(user, password); }); });
     if (ec) co_return refuse(session, ec);
     session.send_line("OK registered ", user);  // the row is committed
   }
@@ -130,17 +132,31 @@ class BasicChatHandler {
     if (logged_in(session)) co_return session.send_line("ERR already-logged-in");
     std::string user(credentials->user), password(credentials->password);
     const std::string folded = switchboard::fold_username(user);
-    if (!by_name_->allowed(folded) || !by_connection_->allowed(session.id()))
-      co_return session.send_line("ERR too-many-attempts");
+    // Counted from here to the answer (see login_throttle.hpp).
+    switchboard::ThrottledAttempt by_name(*by_name_, folded);
+    if (!by_name) co_return session.send_line("ERR too-many-attempts");
+    switchboard::ThrottledAttempt by_connection(*by_connection_, session.id());
+    if (!by_connection) co_return session.send_line("ERR too-many-attempts");
     std::string registered;
-    const auto ec = co_await pool_->run([&] { return store_->verify(user, password, &registered); });
+    const auto ec = co_await pool_->run(
+        [&] { return unless_gone(session, [&] { return store_->verify(user, password, &registered); }); });
     if (ec == switchboard::auth_errc::bad_credentials) {
-      by_name_->failed(folded);
-      by_connection_->failed(session.id());
+      by_name.failed();
+      by_connection.failed();
     }
     if (ec) co_return refuse(session, ec);
     session.registry().set_user(session.id(), registered);
     session.send_line("OK logged-in ", registered);
+  }
+
+  // A hash waits in the pool's queue behind the others; by its turn the
+  // client may have left or the server be stopping. Then it is not done:
+  // nobody would read the answer, and a stopping server would wait for a
+  // queue of them (seconds each at the default cost).
+  template <class Work>
+  static std::error_code unless_gone(const Session& session, Work work) {
+    if (session.closing()) return std::make_error_code(std::errc::operation_canceled);
+    return work();
   }
 
   static void broadcast(Session& session, const Command& command) {

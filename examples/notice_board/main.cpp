@@ -31,11 +31,14 @@ class NoticeBoard {
 
  private:
   // Argon2id is slow on purpose: it runs on the pool, and only this
-  // connection waits (its I/O thread serves the others meanwhile).
+  // connection waits (its I/O thread serves the others meanwhile). A job
+  // whose client left (or whose server is stopping) before its turn skips
+  // the hash: nobody would read the answer.
   asio::awaitable<void> login(switchboard::Session& session, std::string args) {
     const std::string name = args.substr(0, args.find(' '));
     const std::string password = args.substr(std::min(args.size(), name.size() + 1));
     const std::error_code ec = co_await pool_->run([&] {
+      if (session.closing()) return std::make_error_code(std::errc::operation_canceled);
       const auto registered = accounts_->register_user(name, password);
       if (registered != switchboard::auth_errc::user_exists) return registered;
       return accounts_->verify(name, password);

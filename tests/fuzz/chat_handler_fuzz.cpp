@@ -13,6 +13,7 @@
 #include "../../examples/chat_server/chat_handler.hpp"
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -53,6 +54,7 @@ class MemorySession {
   std::chrono::steady_clock::time_point connected_at() const noexcept { return connected_at_; }
   Registry& registry() const noexcept { return *registry_; }
   bool is_open() const noexcept { return open_; }
+  bool closing() const noexcept { return !open_; }  // asked from the hash pool's threads
 
   template <class... Parts>
   void send_line(const Parts&... parts) {
@@ -77,7 +79,7 @@ class MemorySession {
   std::uint64_t id_;
   Registry* registry_;
   std::chrono::steady_clock::time_point connected_at_ = std::chrono::steady_clock::now();
-  bool open_ = true;
+  std::atomic<bool> open_{true};
   std::string sent_;
 };
 

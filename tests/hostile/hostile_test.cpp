@@ -351,4 +351,59 @@ TEST_CASE("hostile: exit while 1000 clients stream stops within the deadline wit
   CHECK(load.wait(30s) == 1);
 }
 
+TEST_CASE("hostile: 20 connections guessing one name's password at once get 5 guesses, not 20") {
+  // The default hash cost and one hash thread: every LOGIN is read long
+  // before the first answer, so without counting the attempts in flight all
+  // 20 would be checked. Counted, exactly 5 are, however they interleave.
+  RunningServer server({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", ":memory:",
+                        "--hash-threads", "1"});
+  auto alice = chat_user(server.port, "alice");
+  std::vector<std::unique_ptr<TestClient>> guessers;
+  for (int i = 0; i < 20; ++i) {
+    guessers.push_back(std::make_unique<TestClient>(server.port));
+    REQUIRE(guessers.back()->read_line().value_or("").starts_with("HELLO "));
+  }
+  for (int i = 0; i < 20; ++i) guessers[i]->send_line("LOGIN ALICE guess-" + std::to_string(i));
+  int checked = 0, refused = 0;
+  for (auto& guesser : guessers) {
+    const auto answer = guesser->read_line(30s);
+    if (answer == "ERR bad-credentials") ++checked;
+    else if (answer == "ERR too-many-attempts") ++refused;
+    else FAIL("unexpected answer: " << answer.value_or("(closed)"));
+  }
+  CHECK(checked == 5);
+  CHECK(refused == 15);
+  // The name is locked now, even with the right password.
+  TestClient late(server.port);
+  REQUIRE(late.read_line());
+  late.send_line("LOGIN alice password-alice");
+  CHECK(late.read_line() == "ERR too-many-attempts");
+}
+
+TEST_CASE("hostile: exit with a long queue of LOGINs waiting for the hash pool stops within the deadline") {
+  // One hash thread and a costly hash: the LOGINs below queue up for far
+  // longer than the deadline (200 x 0.15 s on the machine this was
+  // written on). A stopping server must drop the ones not started.
+  RunningServer server({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", ":memory:",
+                        "--hash-threads", "1", "--hash-ops", "32"});
+  constexpr int logins = 200;
+  asio::io_context io;
+  std::vector<asio::ip::tcp::socket> clients;
+  for (int i = 0; i < logins; ++i) {
+    auto& client = clients.emplace_back(io);
+    client.connect({asio::ip::make_address("127.0.0.1"), server.port});
+    asio::write(client, asio::buffer("LOGIN nobody" + std::to_string(i) + " not-the-password\n"));
+  }
+  // The first answer means hashing has begun; the other LOGINs (a read each,
+  // microseconds) are in the queue behind it by then.
+  std::string first;
+  asio::read_until(clients.front(), asio::dynamic_buffer(first), "ERR bad-credentials\n");
+
+  const auto asked = std::chrono::steady_clock::now();
+  server.process.write_line("exit");
+  CHECK(server.process.wait(30s) == 0);
+  // The 2 s grace (the clients never close), one hash that was running, slack.
+  CHECK(std::chrono::steady_clock::now() - asked < 8s);
+}
+
 }  // TEST_SUITE
