@@ -20,10 +20,12 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <switchboard/account_rules.hpp>
 #include <switchboard/detail/asio_compat.hpp>
 #include <switchboard/input_thread.hpp>
 #include <switchboard/line_connection.hpp>
@@ -86,10 +88,10 @@ class ChatClient {
     if (!greeting) co_return lost("before the greeting");
     show(*greeting);
     if (settings_.register_first) {
-      if (!co_await ask("REGISTER", fmt::format("OK registered {}", settings_.user))) co_return 1;
+      if (!co_await ask("REGISTER", "OK registered ")) co_return 1;
     }
     if (!settings_.user.empty()) {
-      if (!co_await ask("LOGIN", fmt::format("OK logged-in {}", settings_.user))) co_return 1;
+      if (!co_await ask("LOGIN", "OK logged-in ")) co_return 1;
     }
     password_.assign(password_.size(), '\0');
     start_input();
@@ -119,9 +121,11 @@ class ChatClient {
     co_return std::string(*line);
   }
 
-  // Sends REGISTER or LOGIN with the user and password, and checks the
-  // reply (shown either way; the request is not: it holds the password).
-  asio::awaitable<bool> ask(std::string_view command, std::string expected) {
+  // Sends REGISTER or LOGIN with the user and password; true if the reply
+  // is `success` and the name (shown either way; the request is not: it
+  // holds the password). The server names the account as registered
+  // ("OK logged-in Alice" for --user alice), so names compare folded.
+  asio::awaitable<bool> ask(std::string_view command, std::string_view success) {
     const auto request = fmt::format("{} {} {}\n", command, settings_.user, password_);
     std::error_code ec;
     co_await connection_.write(request, ec);
@@ -132,7 +136,9 @@ class ChatClient {
       co_return false;
     }
     show(*reply);
-    if (*reply != expected) {
+    const std::string_view answer(*reply);
+    if (!answer.starts_with(success) ||
+        switchboard::fold_username(answer.substr(success.size())) != switchboard::fold_username(settings_.user)) {
       fmt::print(stderr, "chat_client: {} failed: {}\n", command, *reply);
       co_return false;
     }

@@ -304,6 +304,26 @@ TEST_CASE("chat_client: through pipes it logs in, broadcasts, receives another c
   CHECK(bob.wait() == 0);
 }
 
+TEST_CASE("chat_client: a name typed in another case logs in to the account as the server names it") {
+  ScratchFile database("switchboard-chat-client-case.db");
+  ScratchFile password("switchboard-chat-client-case-password", "dave's password\n");
+  RunningServer server = chat_server(database.path);
+  TestClient registrar(server.port);
+  REQUIRE(registrar.read_line());
+  registrar.send_line("REGISTER Dave dave's password");
+  REQUIRE(registrar.read_line() == "OK registered Dave");
+
+  ChildProcess dave({CHAT_CLIENT_PATH, "--port", std::to_string(server.port), "--user", "dAVE",
+                     "--password-file", password.path});
+  CHECK(dave.read_line()->starts_with("HELLO switchboard 1 "));
+  CHECK(dave.read_line() == "OK logged-in Dave");  // the reply names the account as registered
+  dave.write_line("/who");
+  CHECK(dave.read_line() == "OK 1 Dave");
+  dave.write_line("/quit");
+  CHECK(dave.read_line() == "OK bye");
+  CHECK(dave.wait() == 0);
+}
+
 TEST_CASE("chat_client: end of input quits with 0, BYE from the server ends it with 1") {
   ScratchFile database("switchboard-chat-client-bye.db");
   RunningServer server = chat_server(database.path);
