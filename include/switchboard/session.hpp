@@ -429,9 +429,12 @@ class Session : public std::enable_shared_from_this<Session> {
       std::optional<asio::awaitable<void>> work;
       if (!guard([&] { work = host_.dispatch_line(*this, *line); })) return;
       if (work) {
+        handler_waiting_ = true;
         asio::co_spawn(strand(), std::move(*work),
                        [self = shared_from_this(), chunk, filled](std::exception_ptr error) {
                          const Round round(*self);
+                         self->handler_waiting_ = false;
+                         if (self->options_.idle_timeout.count() > 0) self->last_received_ = Clock::now();
                          if (error) {
                            self->handler_threw(error);
                          } else {
@@ -677,6 +680,11 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto deadline = closing ? close_deadline_ : last_received_ + options_.idle_timeout;
     if (Clock::now() < deadline) {
       arm_watchdog();
+    } else if (!closing && handler_waiting_) {
+      // Not the client's idleness: the server is still working on its last
+      // line (a hash in a queue, say), and reads nothing meanwhile.
+      last_received_ = Clock::now();
+      arm_watchdog();
     } else if (closing) {
       finish();
     } else {
@@ -695,6 +703,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<char[]> large_;  // only while a client sends in bulk
   std::size_t read_size_ = 0;
   LineReader reader_;
+  bool handler_waiting_ = false;  // a handler's coroutine has this connection's reading paused
 
   detail::Outbox outbox_;
   std::atomic<bool> taking_deliveries_{true};  // false once closing; read on any thread

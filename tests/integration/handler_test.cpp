@@ -81,6 +81,16 @@ struct HoldingHandler {
   }
 };
 
+// Takes longer over a line than the idle timeout the test sets.
+struct LingeringHandler {
+  asio::awaitable<void> on_line(switchboard::Session& session, std::string_view line) {
+    const std::string copy(line);
+    asio::steady_timer timer(co_await asio::this_coro::executor, 2500ms);
+    co_await timer.async_wait(asio::use_awaitable);
+    session.send_line("done ", copy);
+  }
+};
+
 struct ThrowingHandler {
   void on_line(switchboard::Session& session, std::string_view line) {
     if (line == "throw") throw std::runtime_error("handler failure on purpose");
@@ -181,6 +191,18 @@ TEST_CASE("a waiting handler's line stays valid when its connection is cut meanw
   };
   REQUIRE(test::eventually([&] { return seen().has_value(); }));
   CHECK(seen() == line);  // under ASan a freed buffer is a heap-use-after-free here
+}
+
+TEST_CASE("time a handler spends on a line is not the client's idleness") {
+  test::TestServer<LingeringHandler> server(switchboard::ServerOptions{.idle_timeout = 1s});
+  TestClient client(server.port());
+  client.send_line("slow");
+  // The handler takes 2.5 s, past the 1 s idle timeout: the answer, not BYE.
+  CHECK(client.read_line(10s) == "done slow");
+  // Idle from the answer on, the client is cut as usual.
+  const auto answered = std::chrono::steady_clock::now();
+  CHECK(client.read_line(10s) == "BYE idle-timeout");
+  CHECK(std::chrono::steady_clock::now() - answered >= 900ms);
 }
 
 TEST_CASE("broadcasts, kicks, connects and disconnects racing on many threads") {
