@@ -50,64 +50,6 @@ TEST_CASE("throttle: options, forget, and pruning of stale keys") {
   CHECK(throttle.size() < 3'000);  // keys with only old failures were swept along the way
 }
 
-TEST_CASE("throttle: attempts still being checked count against the limit until their answer") {
-  switchboard::LoginThrottle<std::string> throttle;
-  const auto t0 = std::chrono::steady_clock::time_point{} + 1000h;
-  // Five LOGINs of one name at once: the sixth is refused before any answer.
-  for (int i = 0; i < 5; ++i) REQUIRE(throttle.begin("alice", t0));
-  CHECK_FALSE(throttle.begin("alice", t0));
-  CHECK_FALSE(throttle.allowed("alice", t0));
-  CHECK(throttle.begin("bob", t0));  // keys are separate
-  // A right password frees its place without counting.
-  throttle.end("alice", false, t0 + 1s);
-  CHECK(throttle.begin("alice", t0 + 1s));
-  // Two fail: with three still in flight the limit stays reached...
-  throttle.end("alice", true, t0 + 2s);
-  throttle.end("alice", true, t0 + 2s);
-  CHECK_FALSE(throttle.allowed("alice", t0 + 2s));
-  // ... and once all five have failed the name is locked for 30 s.
-  for (int i = 0; i < 3; ++i) throttle.end("alice", true, t0 + 3s);
-  CHECK_FALSE(throttle.begin("alice", t0 + 32s));
-  CHECK(throttle.begin("alice", t0 + 33s));
-}
-
-TEST_CASE("throttle: an attempt ends with its ThrottledAttempt, and a forgotten key stays forgotten") {
-  switchboard::LoginThrottle<std::uint64_t> throttle({.max_failures = 2, .window = 10s, .lockout = 5s});
-  {
-    switchboard::ThrottledAttempt<std::uint64_t> first(throttle, 7);
-    switchboard::ThrottledAttempt<std::uint64_t> second(throttle, 7);
-    switchboard::ThrottledAttempt<std::uint64_t> third(throttle, 7);
-    REQUIRE(first);
-    REQUIRE(second);
-    CHECK_FALSE(third);  // refused: nothing to end when it goes
-    first.failed();
-  }  // first failed, second did not: one failure, nothing in flight
-  CHECK(throttle.allowed(7));
-  {
-    switchboard::ThrottledAttempt<std::uint64_t> attempt(throttle, 7);
-    REQUIRE(attempt);
-    attempt.failed();
-  }
-  CHECK_FALSE(throttle.allowed(7));  // the second failure: locked
-
-  // A connection closes (forget) while its attempt is checked: its answer
-  // must not bring the key back.
-  REQUIRE(throttle.begin(8));
-  throttle.forget(8);
-  throttle.end(8, true);
-  CHECK(throttle.size() == 1);  // only key 7
-}
-
-TEST_CASE("throttle: pruning keeps keys with attempts in flight") {
-  switchboard::LoginThrottle<std::uint64_t> throttle({.max_failures = 1, .window = 10s, .lockout = 5s});
-  const auto t0 = std::chrono::steady_clock::time_point{} + 1000h;
-  REQUIRE(throttle.begin(0, t0));
-  for (std::uint64_t key = 1; key < 10'000; ++key) throttle.failed(key, t0 + 100s);
-  // Key 0 was swept along with the stale keys if in-flight did not count:
-  // then a second attempt would be let through while the first is checked.
-  CHECK_FALSE(throttle.begin(0, t0 + 100s));
-}
-
 TEST_CASE("hash pool: jobs run off the caller's thread, return results, rethrow exceptions") {
   switchboard::HashPool pool(2);
   asio::io_context io;
