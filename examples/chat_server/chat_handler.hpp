@@ -11,6 +11,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -116,12 +117,20 @@ class BasicChatHandler {
   }
 
   // The command by value: the coroutine runs after on_line has returned.
+  //
+  // A hash waits in the pool's queue behind the others (tens of ms each at
+  // the default cost; a long queue is minutes). Jobs whose session has
+  // begun to close by their turn (the server stopping, a kick, a cut) are
+  // not done: nobody would read the answer, and a stopping server would
+  // wait for all of them.
   asio::awaitable<void> register_user(Session& session, Command command) {
     const auto credentials = split_credentials(command.rest);
     if (!credentials) co_return usage(session, "REGISTER <user> <password>");
     std::string user(credentials->user), password(credentials->password);
-    const auto ec = co_await pool_->run(
-        [&] { return unless_gone(session, [&] { return store_->register_user(user, password); }); });
+    const auto ec = co_await pool_->run([&] {
+      if (session.closing()) return std::make_error_code(std::errc::operation_canceled);
+      return store_->register_user(user, password);
+    });
     if (ec) co_return refuse(session, ec);
     session.send_line("OK registered ", user);  // the row is committed
   }
@@ -132,31 +141,33 @@ class BasicChatHandler {
     if (logged_in(session)) co_return session.send_line("ERR already-logged-in");
     std::string user(credentials->user), password(credentials->password);
     const std::string folded = switchboard::fold_username(user);
-    // Counted from here to the answer (see login_throttle.hpp).
-    switchboard::ThrottledAttempt by_name(*by_name_, folded);
-    if (!by_name) co_return session.send_line("ERR too-many-attempts");
-    switchboard::ThrottledAttempt by_connection(*by_connection_, session.id());
-    if (!by_connection) co_return session.send_line("ERR too-many-attempts");
+    if (!throttle_allows(folded, session.id())) co_return session.send_line("ERR too-many-attempts");
+    // The throttle is asked again when the job's turn comes, and a failure
+    // counts as soon as its hash is done: LOGINs of one name queued by many
+    // connections at once stop being checked after the 5th failure, as
+    // they would one after another.
+    enum class Verdict { checked, throttled, abandoned };
+    std::error_code ec;
     std::string registered;
-    const auto ec = co_await pool_->run(
-        [&] { return unless_gone(session, [&] { return store_->verify(user, password, &registered); }); });
-    if (ec == switchboard::auth_errc::bad_credentials) {
-      by_name.failed();
-      by_connection.failed();
-    }
+    const Verdict verdict = co_await pool_->run([&] {
+      if (session.closing()) return Verdict::abandoned;
+      if (!throttle_allows(folded, session.id())) return Verdict::throttled;
+      ec = store_->verify(user, password, &registered);
+      if (ec == switchboard::auth_errc::bad_credentials) {
+        by_name_->failed(folded);
+        by_connection_->failed(session.id());
+      }
+      return Verdict::checked;
+    });
+    if (verdict == Verdict::abandoned) co_return;
+    if (verdict == Verdict::throttled) co_return session.send_line("ERR too-many-attempts");
     if (ec) co_return refuse(session, ec);
     session.registry().set_user(session.id(), registered);
     session.send_line("OK logged-in ", registered);
   }
 
-  // A hash waits in the pool's queue behind the others; by its turn the
-  // client may have left or the server be stopping. Then it is not done:
-  // nobody would read the answer, and a stopping server would wait for a
-  // queue of them (seconds each at the default cost).
-  template <class Work>
-  static std::error_code unless_gone(const Session& session, Work work) {
-    if (session.closing()) return std::make_error_code(std::errc::operation_canceled);
-    return work();
+  bool throttle_allows(const std::string& folded, std::uint64_t connection) const {
+    return by_name_->allowed(folded) && by_connection_->allowed(connection);
   }
 
   static void broadcast(Session& session, const Command& command) {

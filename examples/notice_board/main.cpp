@@ -32,8 +32,8 @@ class NoticeBoard {
  private:
   // Argon2id is slow on purpose: it runs on the pool, and only this
   // connection waits (its I/O thread serves the others meanwhile). A job
-  // whose client left (or whose server is stopping) before its turn skips
-  // the hash: nobody would read the answer.
+  // whose session began to close before its turn (the server stopping, a
+  // kick) skips the hash: nobody would read the answer.
   asio::awaitable<void> login(switchboard::Session& session, std::string args) {
     const std::string name = args.substr(0, args.find(' '));
     const std::string password = args.substr(std::min(args.size(), name.size() + 1));

@@ -143,9 +143,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // True once the session has begun to close (a farewell, close(), the
-  // peer leaving, a cut). Thread-safe: work done elsewhere for this client
-  // (a password hash, say) checks it and gives up, so a server that stops,
-  // or a client that left, does not wait for work nobody will read.
+  // peer's end of input while it was being read, a cut). Thread-safe: work
+  // done elsewhere for this client (a password hash, say) checks it and
+  // gives up, so a server that stops does not wait for work nobody will
+  // read. While a handler waits, reading is paused: a peer that goes away
+  // then is noticed only after the handler is done.
   bool closing() const noexcept { return !taking_deliveries_.load(std::memory_order_relaxed); }
 
   // Sends the farewell for `reason` after what is being written, then
