@@ -3,9 +3,10 @@
 // A console reads stdin on its own thread (an InputThread) and hands each
 // line to an executor (the server's io_context): commands never block an
 // I/O thread, and an I/O thread never blocks on the terminal. End of input
-// ends the console, not the server. Output is written a whole reply at a time and
-// flushed; a closed stdout is ignored (the console ignores SIGPIPE, see
-// start()).
+// ends the console, not the server. Output is written a whole reply at a
+// time, at once; a closed stdout is ignored (the console ignores SIGPIPE,
+// see start()), and one nobody reads drops replies rather than stopping
+// the server (detail/output.hpp).
 //
 // Commands are words mapped to functions; add_server_commands() installs
 // PROTOCOL.md's exit/quit, list, count, kick and help, and an example adds
@@ -34,6 +35,7 @@
 
 #include "switchboard/client_registry.hpp"
 #include "switchboard/detail/asio_compat.hpp"
+#include "switchboard/detail/output.hpp"
 #include "switchboard/input_thread.hpp"
 
 namespace switchboard {
@@ -87,13 +89,13 @@ class Console {
     return text.substr(first, last - first + 1);
   }
 
-  // Prints `text` and a LF in one write, then flushes.
+  // Prints `text` and a LF at once, or drops it if nothing reads stdout
+  // (the console runs on an I/O thread: see detail/output.hpp).
   static void print(std::string_view text) {
     if (text.empty()) return;
     std::string out(text);
     out.push_back('\n');
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    std::fflush(stdout);
+    detail::Output::write(stdout, out);
   }
 
  private:

@@ -1,10 +1,10 @@
 // switchboard/log.hpp: the servers' log lines.
 //
-// Events go to stdout, one fmt::print per line (fmt writes a line in one
-// stdio call, so lines from different threads never interleave) and are
-// flushed, because tests and scripts read them as they come. --quiet hides
-// events, never errors; errors go to stderr. No global logger: each Server
-// owns one.
+// Events go to stdout, each line in one write (so lines from different
+// threads never interleave) as it happens, because tests and scripts read
+// them as they come; a stdout nobody reads drops lines instead of stopping
+// the server (detail/output.hpp). --quiet hides events, never errors;
+// errors go to stderr. No global logger: each Server owns one.
 #pragma once
 
 #include <cstdio>
@@ -12,6 +12,8 @@
 #include <utility>
 
 #include <fmt/format.h>
+
+#include "switchboard/detail/output.hpp"
 
 namespace switchboard {
 
@@ -41,13 +43,12 @@ class Log {
  private:
   template <class... Args>
   static void line(std::FILE* to, fmt::format_string<Args...> format, Args&&... args) {
-    // One fwrite per line; a failed write (stdout closed) is ignored: a log
-    // line must never take the server down.
+    // A failed write (stdout closed, or not read) is not an error: a log
+    // line must never take the server down or hold it up.
     fmt::memory_buffer buffer;
     fmt::format_to(std::back_inserter(buffer), format, std::forward<Args>(args)...);
     buffer.push_back('\n');
-    std::fwrite(buffer.data(), 1, buffer.size(), to);
-    std::fflush(to);
+    detail::Output::write(to, {buffer.data(), buffer.size()});
   }
 
   bool quiet_;

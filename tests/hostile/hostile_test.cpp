@@ -391,6 +391,39 @@ TEST_CASE("hostile: 20 connections guessing one name's password at once get 5 gu
   CHECK(late.read_line() == "ERR too-many-attempts");
 }
 
+TEST_CASE("hostile: a stdout nobody reads drops log lines instead of stopping the server") {
+  // Not --quiet: every connection logs four lines. The test reads nothing
+  // while 3 000 clients come and go, far more than the pipe holds.
+  RunningServer server({ECHO_SERVER_PATH, "--port", "0", "--threads", "2"});
+  {
+    asio::io_context io;
+    for (int i = 0; i < 3000; ++i) {
+      asio::ip::tcp::socket client(io);
+      client.connect({asio::ip::make_address("127.0.0.1"), server.port});
+    }
+  }
+  still_serving(server.port);  // blocked on a full pipe, it would answer nobody
+
+  // Once the output is read again, the count of what was dropped comes
+  // before the next line.
+  std::optional<std::string> notice;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!notice && std::chrono::steady_clock::now() < deadline) {
+    still_serving(server.port);  // a line or four more to write
+    try {
+      for (;;) {
+        const auto line = server.process.read_line(200ms);
+        REQUIRE(line);
+        if (line->starts_with("[LOG] ")) notice = line;
+      }
+    } catch (const std::runtime_error&) {  // nothing more for now
+    }
+  }
+  REQUIRE(notice);
+  CHECK(notice->ends_with(" lines dropped: nothing was reading the output"));
+  CHECK(test::eventually([&] { return active_clients(server) == 0; }));  // the console answers too
+}
+
 TEST_CASE("hostile: exit with a long queue of LOGINs waiting for the hash pool stops within the deadline") {
   // One hash thread and a costly hash: the LOGINs below queue up for far
   // longer than the deadline (200 x 0.15 s on the machine this was
