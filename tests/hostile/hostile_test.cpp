@@ -356,8 +356,7 @@ TEST_CASE("hostile: 20 connections guessing one name's password at once get 5 gu
   // before the first answer, so if the throttle were asked only on arrival
   // all 20 would be checked. Asked again at each job's turn, after the
   // failures before it counted, exactly 5 are.
-  RunningServer server({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", ":memory:",
-                        "--hash-threads", "1"});
+  RunningServer server = test::chat_server_with({"--hash-threads", "1"});
   auto alice = chat_user(server.port, "alice");
   {
     // Right passwords at once are not held back: one name, many connections.
@@ -428,8 +427,7 @@ TEST_CASE("hostile: exit with a long queue of LOGINs waiting for the hash pool s
   // One hash thread and a costly hash: the LOGINs below queue up for far
   // longer than the deadline (200 x 0.15 s on the machine this was
   // written on). A stopping server must drop the ones not started.
-  RunningServer server({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", ":memory:",
-                        "--hash-threads", "1", "--hash-ops", "32"});
+  RunningServer server = test::chat_server_with({"--hash-threads", "1", "--hash-ops", "32"});
   constexpr int logins = 200;
   asio::io_context io;
   std::vector<asio::ip::tcp::socket> clients;

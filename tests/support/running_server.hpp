@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "child_process.hpp"
@@ -50,11 +51,17 @@ struct RunningServer {
 };
 
 #ifdef CHAT_SERVER_PATH
-// The chat_server binary with its accounts in `database`, and the cheapest
-// password hash (these tests are not about hashing).
+// The chat_server binary with its accounts in `database` and `extra`
+// flags; the default password hash unless they say otherwise.
+inline RunningServer chat_server_with(std::vector<std::string> extra, const std::string& database = ":memory:") {
+  std::vector<std::string> argv{CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", database};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return RunningServer(std::move(argv));
+}
+
+// The same with the cheapest password hash (these tests are not about hashing).
 inline RunningServer chat_server(const std::string& database = ":memory:") {
-  return RunningServer({CHAT_SERVER_PATH, "--port", "0", "--threads", "2", "--quiet", "--db", database,
-                        "--hash-memory", "8192", "--hash-ops", "1"});
+  return chat_server_with({"--hash-memory", "8192", "--hash-ops", "1"}, database);
 }
 #endif
 
